@@ -1,0 +1,251 @@
+//! Every failure the component reports, and the one function that words it the way Electron does.
+
+/// A Chromium network error; [`NetError::name`] gives its `net::ERR_*` spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetError {
+    Failed,
+    Aborted,
+    InvalidArgument,
+    TimedOut,
+    BlockedByClient,
+    UploadStreamRewindNotSupported,
+    ConnectionClosed,
+    ConnectionReset,
+    ConnectionRefused,
+    ConnectionAborted,
+    ConnectionFailed,
+    NameNotResolved,
+    AddressUnreachable,
+    SslProtocolError,
+    ConnectionTimedOut,
+    CertCommonNameInvalid,
+    CertDateInvalid,
+    CertAuthorityInvalid,
+    InvalidUrl,
+    UnknownUrlScheme,
+    InvalidRedirect,
+    TooManyRedirects,
+    UnsafeRedirect,
+    InvalidResponse,
+    EmptyResponse,
+    ResponseHeadersTooBig,
+    ResponseHeadersMultipleContentLength,
+    ResponseHeadersMultipleLocation,
+    ContentLengthMismatch,
+    IncompleteChunkedEncoding,
+    InvalidHttpResponse,
+    InvalidAuthCredentials,
+    CacheMiss,
+    ProxyConnectionFailed,
+}
+
+impl NetError {
+    const ALL: [NetError; 34] = {
+        use NetError::*;
+        [
+            Failed,
+            Aborted,
+            InvalidArgument,
+            TimedOut,
+            BlockedByClient,
+            UploadStreamRewindNotSupported,
+            ConnectionClosed,
+            ConnectionReset,
+            ConnectionRefused,
+            ConnectionAborted,
+            ConnectionFailed,
+            NameNotResolved,
+            AddressUnreachable,
+            SslProtocolError,
+            ConnectionTimedOut,
+            CertCommonNameInvalid,
+            CertDateInvalid,
+            CertAuthorityInvalid,
+            InvalidUrl,
+            UnknownUrlScheme,
+            InvalidRedirect,
+            TooManyRedirects,
+            UnsafeRedirect,
+            InvalidResponse,
+            EmptyResponse,
+            ResponseHeadersTooBig,
+            ResponseHeadersMultipleContentLength,
+            ResponseHeadersMultipleLocation,
+            ContentLengthMismatch,
+            IncompleteChunkedEncoding,
+            InvalidHttpResponse,
+            InvalidAuthCredentials,
+            CacheMiss,
+            ProxyConnectionFailed,
+        ]
+    };
+
+    /// Parses `net::ERR_NAME` (or `ERR_NAME`): hosts that know Chromium's exact reason pass it as
+    /// wasi:http's `internal-error` payload.
+    pub fn from_name(name: &str) -> Option<NetError> {
+        let name = name.strip_prefix("net::").unwrap_or(name);
+        NetError::ALL.into_iter().find(|net| net.name() == name)
+    }
+
+    /// Chromium's name, e.g. `ERR_CONNECTION_REFUSED`.
+    pub fn name(self) -> &'static str {
+        use NetError::*;
+        match self {
+            Failed => "ERR_FAILED",
+            Aborted => "ERR_ABORTED",
+            InvalidArgument => "ERR_INVALID_ARGUMENT",
+            TimedOut => "ERR_TIMED_OUT",
+            BlockedByClient => "ERR_BLOCKED_BY_CLIENT",
+            UploadStreamRewindNotSupported => "ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED",
+            ConnectionClosed => "ERR_CONNECTION_CLOSED",
+            ConnectionReset => "ERR_CONNECTION_RESET",
+            ConnectionRefused => "ERR_CONNECTION_REFUSED",
+            ConnectionAborted => "ERR_CONNECTION_ABORTED",
+            ConnectionFailed => "ERR_CONNECTION_FAILED",
+            NameNotResolved => "ERR_NAME_NOT_RESOLVED",
+            AddressUnreachable => "ERR_ADDRESS_UNREACHABLE",
+            SslProtocolError => "ERR_SSL_PROTOCOL_ERROR",
+            ConnectionTimedOut => "ERR_CONNECTION_TIMED_OUT",
+            CertCommonNameInvalid => "ERR_CERT_COMMON_NAME_INVALID",
+            CertDateInvalid => "ERR_CERT_DATE_INVALID",
+            CertAuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
+            InvalidUrl => "ERR_INVALID_URL",
+            UnknownUrlScheme => "ERR_UNKNOWN_URL_SCHEME",
+            InvalidRedirect => "ERR_INVALID_REDIRECT",
+            TooManyRedirects => "ERR_TOO_MANY_REDIRECTS",
+            UnsafeRedirect => "ERR_UNSAFE_REDIRECT",
+            InvalidResponse => "ERR_INVALID_RESPONSE",
+            EmptyResponse => "ERR_EMPTY_RESPONSE",
+            ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
+            ResponseHeadersMultipleContentLength => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH",
+            ResponseHeadersMultipleLocation => "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",
+            ContentLengthMismatch => "ERR_CONTENT_LENGTH_MISMATCH",
+            IncompleteChunkedEncoding => "ERR_INCOMPLETE_CHUNKED_ENCODING",
+            InvalidHttpResponse => "ERR_INVALID_HTTP_RESPONSE",
+            InvalidAuthCredentials => "ERR_INVALID_AUTH_CREDENTIALS",
+            CacheMiss => "ERR_CACHE_MISS",
+            ProxyConnectionFailed => "ERR_PROXY_CONNECTION_FAILED",
+        }
+    }
+}
+
+/// Everything that can go wrong, one case per case of the WIT `error-code` variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    Net(NetError),
+    InvalidUrl,
+    UnescapedPath,
+    UnsupportedProtocol,
+    InvalidRedirectMode,
+    SameOriginRequiresOrigin,
+    SetHeaderAfterSent,
+    RemoveHeaderAfterSent,
+    InvalidHeaderName(String),
+    InvalidHeaderValue(String, String),
+    ChunkedEncodingAfterStart,
+    ChunkedEncodingSetTwice,
+    WriteAfterEnd,
+    RedirectPolicy,
+    RedirectCancelled,
+    NotWaitingForRedirect,
+    NotWaitingForLogin,
+    FetchDestRequiresNavigate,
+}
+
+impl Error {
+    /// Electron's exact message. This is the only place these strings are written.
+    pub fn message(&self) -> String {
+        use Error::*;
+        match self {
+            Net(net) => format!("net::{}", net.name()),
+            InvalidUrl => "Invalid URL".into(),
+            UnescapedPath => "Request path contains unescaped characters".into(),
+            UnsupportedProtocol => "ClientRequest only supports http: and https: protocols".into(),
+            InvalidRedirectMode => "redirect mode should be one of follow, error or manual".into(),
+            SameOriginRequiresOrigin => "credentials: same-origin requires origin to be set".into(),
+            SetHeaderAfterSent => "Can't set headers after they are sent".into(),
+            RemoveHeaderAfterSent => "Can't remove headers after they are sent".into(),
+            InvalidHeaderName(name) => format!("Invalid header name: '{name}'"),
+            InvalidHeaderValue(name, value) => {
+                format!("Invalid value for header '{name}': '{value}'")
+            }
+            ChunkedEncodingAfterStart => {
+                "chunkedEncoding can only be set before the request is started".into()
+            }
+            ChunkedEncodingSetTwice => "chunkedEncoding can only be set once".into(),
+            WriteAfterEnd => "write after end".into(),
+            RedirectPolicy => "Attempted to redirect, but redirect policy was 'error'".into(),
+            RedirectCancelled => "Redirect was cancelled".into(),
+            NotWaitingForRedirect => {
+                "followRedirect() called, but was not waiting for a redirect".into()
+            }
+            NotWaitingForLogin => "login callback called, but was not waiting for a login".into(),
+            FetchDestRequiresNavigate => "sec-fetch-dest of 'document', 'frame', 'iframe' or \
+                 'fencedframe' requires sec-fetch-mode 'navigate'"
+                .into(),
+        }
+    }
+
+    /// Whether Electron throws this as a `TypeError` rather than a plain `Error`.
+    pub fn is_type_error(&self) -> bool {
+        matches!(self, Error::InvalidUrl | Error::UnescapedPath)
+    }
+}
+
+impl From<NetError> for Error {
+    fn from(net: NetError) -> Self {
+        Error::Net(net)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn net_errors_read_as_chromium_names() {
+        assert_eq!(
+            Error::Net(NetError::ConnectionRefused).message(),
+            "net::ERR_CONNECTION_REFUSED"
+        );
+        assert_eq!(
+            Error::Net(NetError::IncompleteChunkedEncoding).message(),
+            "net::ERR_INCOMPLETE_CHUNKED_ENCODING"
+        );
+    }
+
+    #[test]
+    fn every_name_parses_back() {
+        for net in NetError::ALL {
+            assert_eq!(
+                NetError::from_name(&format!("net::{}", net.name())),
+                Some(net)
+            );
+        }
+        assert_eq!(
+            NetError::from_name("ERR_CACHE_MISS"),
+            Some(NetError::CacheMiss)
+        );
+        assert_eq!(NetError::from_name("net::ERR_NOPE"), None);
+    }
+
+    #[test]
+    fn header_errors_quote_name_and_value() {
+        assert_eq!(
+            Error::InvalidHeaderName("a b".into()).message(),
+            "Invalid header name: 'a b'"
+        );
+        assert_eq!(
+            Error::InvalidHeaderValue("x".into(), "a\nb".into()).message(),
+            "Invalid value for header 'x': 'a\nb'"
+        );
+    }
+
+    #[test]
+    fn only_url_and_path_errors_are_type_errors() {
+        assert!(Error::InvalidUrl.is_type_error());
+        assert!(Error::UnescapedPath.is_type_error());
+        assert!(!Error::UnsupportedProtocol.is_type_error());
+        assert!(!Error::Net(NetError::Failed).is_type_error());
+    }
+}

@@ -1,0 +1,121 @@
+//! What one request's `Store` holds, and the host side of the component's imports.
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::bindings::electron::net::session::{CookieContext, ProtectionSpace};
+use crate::bindings::electron::net::types::{AuthInfo, Credentials};
+use crate::bindings::electron::net::{credentials, session, types};
+use crate::credentials::CredentialProvider;
+use crate::network::Network;
+use crate::session::SessionStore;
+
+/// Field maps the guest builds (request headers) may hold this much, in wasmtime's accounting,
+/// which counts about twice the wire size. Beyond it wasmtime traps, so the guest stays well below.
+pub(crate) const FIELD_SIZE_LIMIT: usize = 1024 * 1024;
+
+pub(crate) struct HostState {
+    pub(crate) table: ResourceTable,
+    pub(crate) wasi: WasiCtx,
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) network: Network,
+    pub(crate) sessions: Arc<dyn SessionStore>,
+    pub(crate) credentials: Arc<dyn CredentialProvider>,
+}
+
+impl HostState {
+    pub(crate) fn new(
+        network: Network,
+        sessions: Arc<dyn SessionStore>,
+        credentials: Arc<dyn CredentialProvider>,
+    ) -> HostState {
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(FIELD_SIZE_LIMIT);
+        HostState {
+            table: ResourceTable::new(),
+            // No stdio, environment, files or sockets: the component only needs clocks and HTTP.
+            wasi: WasiCtx::builder().build(),
+            http,
+            network,
+            sessions,
+            credentials,
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.network,
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl session::Host for HostState {
+    fn cookie_header(&mut self, partition: String, context: CookieContext) -> Option<String> {
+        self.sessions.cookie_header(&partition, &context)
+    }
+
+    fn store_cookies(&mut self, partition: String, context: CookieContext, lines: Vec<String>) {
+        self.sessions.store_cookies(&partition, &context, &lines)
+    }
+
+    fn lookup_auth(&mut self, partition: String, space: ProtectionSpace) -> Option<Credentials> {
+        self.sessions.lookup_auth(&partition, &space)
+    }
+
+    fn preemptive_auth(
+        &mut self,
+        partition: String,
+        url: String,
+    ) -> Option<(ProtectionSpace, Credentials)> {
+        self.sessions.preemptive_auth(&partition, &url)
+    }
+
+    fn store_auth(
+        &mut self,
+        partition: String,
+        space: ProtectionSpace,
+        url: String,
+        answer: Credentials,
+    ) {
+        self.sessions.store_auth(&partition, &space, &url, &answer)
+    }
+
+    fn forget_auth(&mut self, partition: String, space: ProtectionSpace) {
+        self.sessions.forget_auth(&partition, &space)
+    }
+
+    fn user_agent(&mut self, partition: String) -> Option<String> {
+        self.sessions.user_agent(&partition)
+    }
+}
+
+impl credentials::Host for HostState {
+    fn provide_credentials(
+        &mut self,
+        partition: String,
+        url: String,
+        info: AuthInfo,
+        attempt: u32,
+    ) -> Option<Credentials> {
+        self.credentials
+            .provide_credentials(&partition, &url, &info, attempt)
+    }
+}
