@@ -31,6 +31,10 @@ const MAX_REDIRECTS: u32 = 20;
 /// Authentication rounds per request; past this the 401/407 is delivered, so a host callback
 /// that keeps answering wrongly cannot loop forever.
 const MAX_AUTH_ATTEMPTS: u32 = 10;
+/// Largest request head sent. Servers rarely take more than 64 KiB, and hosts trap on field maps
+/// past their own limit (the Rust host allows 1 MiB), so larger heads fail with
+/// `ERR_INVALID_ARGUMENT` here instead.
+const MAX_REQUEST_HEAD: usize = 256 * 1024;
 /// Pending chunked bytes above which `write` asks the caller to wait for `drain`.
 const HIGH_WATER_MARK: usize = 64 * 1024;
 /// Largest single read from the response body.
@@ -307,6 +311,8 @@ impl Request {
         }
         self.aborted = true;
         self.stage = Stage::Over;
+        // Body bytes not yet handed to the caller are not delivered after abort().
+        self.events.retain(|event| !matches!(event, Event::Data(_)));
         if self.ended {
             self.emit_finish();
         }
@@ -457,6 +463,10 @@ impl Request {
             return Err(NetError::CacheMiss.into());
         }
         let wire = self.wire_headers()?;
+        let head_size: usize = wire.entries().iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+        if head_size > MAX_REQUEST_HEAD {
+            return Err(NetError::InvalidArgument.into());
+        }
         let fields = Fields::new();
         for (name, value) in wire.entries() {
             if !headers::is_wire_safe(value) {

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::thread;
 use std::time::Duration;
 
@@ -201,7 +201,15 @@ pub fn client() -> Client {
 
 /// A builder preset with the shared compilation cache.
 pub fn client_builder() -> electron_net_host::ClientBuilder {
+    static FIRST_COMPILE: Once = Once::new();
     let cache: PathBuf = std::env::temp_dir().join("electron-net-test-cache");
+    // Compiling takes seconds under a debug host: one test compiles, the others load the cache.
+    FIRST_COMPILE.call_once(|| {
+        Client::builder()
+            .cache_dir(&cache)
+            .build()
+            .expect("compile the component");
+    });
     Client::builder().cache_dir(cache)
 }
 
@@ -302,4 +310,34 @@ pub fn drive_until(request: &mut ClientRequest, mut stop: impl FnMut(&Event) -> 
 pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
+}
+
+/// `http://localhost:PORT` + `path` for a server: the same listener under another host name
+/// (another origin and another site than `127.0.0.1`).
+pub fn localhost_url(server: &Server, path: &str) -> String {
+    format!("http://localhost:{}{path}", server.port())
+}
+
+/// Drives a request to its end, handing every event to `on_event` together with the request, so
+/// that it can act the way an Electron handler would (follow a redirect, abort, answer a login)
+/// before the next poll. Panics if the request is not done within 60 s (a missed answer would
+/// otherwise wait forever).
+pub fn drive_with(
+    request: &mut ClientRequest,
+    mut on_event: impl FnMut(&mut ClientRequest, &Event),
+) -> Vec<Event> {
+    let give_up = std::time::Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while !request.is_done().expect("is_done") {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "request not done after 60 s; events so far: {:?}",
+            names(&seen)
+        );
+        for event in request.wait_events(1, 1 << 20, 1000).expect("events") {
+            on_event(request, &event);
+            seen.push(event);
+        }
+    }
+    seen
 }
