@@ -86,6 +86,7 @@ impl ClientBuilder {
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        repair_http_error_code(&mut linker)?;
         types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         session::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         credentials::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
@@ -104,6 +105,25 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// Replaces wasmtime's `wasi:http/types.http-error-code` with one that also recognises the errors
+/// wasmtime itself stores for failed body streams (see [`crate::network::stream_error_code`]).
+fn repair_http_error_code(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    use wasmtime::component::Resource;
+    use wasmtime_wasi::p2::IoError;
+    use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
+
+    linker.allow_shadowing(true);
+    let result = linker.instance("wasi:http/types@0.2.12")?.func_wrap(
+        "http-error-code",
+        |store, (error,): (Resource<IoError>,)| -> wasmtime::Result<(Option<ErrorCode>,)> {
+            let error = store.data().table.get(&error)?;
+            Ok((crate::network::stream_error_code(error),))
+        },
+    );
+    linker.allow_shadowing(false);
+    result
 }
 
 /// Loads a precompiled copy when the cache has one for these exact bytes and this engine,

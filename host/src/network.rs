@@ -12,35 +12,41 @@
 //!
 //! # Error mapping
 //!
-//! | Cause (anywhere in the error's source chain)                   | [`Error`] variant                              |
-//! |-----------------------------------------------------------------|------------------------------------------------|
-//! | request rejected by the [`NetworkPolicy`]                       | `HttpRequestDenied`                            |
-//! | host name did not resolve (system resolver or empty answer)     | `DnsError { rcode: Some("name not resolved") }`|
-//! | host name that TLS cannot use as a server name                  | `DnsError { rcode: Some("invalid dns name") }` |
-//! | io `ConnectionRefused`                                          | `ConnectionRefused`                            |
-//! | connect phase (DNS + TCP + TLS) exceeded the connect timeout    | `ConnectionTimeout`                            |
-//! | io `NetworkUnreachable`/`HostUnreachable`/`NetworkDown`/`AddrNotAvailable` | `DestinationUnavailable`            |
-//! | rustls: certificate expired or not yet valid                    | `TlsAlertReceived { alert_id: None, alert_message: Some("cert-date-invalid") }` |
-//! | rustls: unknown issuer (includes self-signed)                   | `TlsAlertReceived { alert_id: None, alert_message: Some("cert-authority-invalid") }` |
-//! | rustls: certificate not valid for the host name                 | `TlsAlertReceived { alert_id: None, alert_message: Some("cert-common-name-invalid") }` |
-//! | rustls: any other certificate problem                           | `TlsCertificateError`                          |
-//! | rustls: alert sent by the server                                | `TlsAlertReceived { alert_id: Some(n), alert_message: Some(name) }` |
-//! | rustls: anything else (e.g. the server does not speak TLS)      | `TlsProtocolError`                             |
-//! | hyper: connection closed before a complete head or body         | `HttpResponseIncomplete`                       |
-//! | io `UnexpectedEof` while reading the response (short body)      | `HttpResponseIncomplete`                       |
-//! | io `UnexpectedEof` during the connect phase (TLS handshake)     | `ConnectionTerminated`                         |
-//! | io `ConnectionReset`/`ConnectionAborted`/`BrokenPipe`           | `ConnectionTerminated`                         |
-//! | hyper: pooled connection closed under the request (canceled)    | `ConnectionTerminated`                         |
-//! | hyper: response head over 256 KiB or over 1000 header lines     | `HttpResponseHeaderSectionSize(None)`          |
-//! | hyper: any other parse error                                    | `HttpProtocolError`                            |
-//! | no response head within the first-byte timeout                  | `ConnectionReadTimeout`                        |
-//! | no body frame within the between-bytes timeout                  | `ConnectionReadTimeout`                        |
-//! | io `TimedOut` after the connect phase                           | `ConnectionReadTimeout`                        |
-//! | a `wasi:http` error raised by the request body (guest side)     | that same error                                |
-//! | anything unrecognised during the connect phase                  | `InternalError(Some(description))`             |
-//! | anything unrecognised after the connect phase                   | `HttpProtocolError`                            |
+//! | Cause (innermost recognised one in the source chain) | [`Error`] variant |
+//! |---|---|
+//! | request rejected by the [`NetworkPolicy`] | `HttpRequestDenied` |
+//! | host name did not resolve (lookup failed or gave no address) | `DnsError` (1) |
+//! | host name unusable as a TLS server name | `DnsError` (2) |
+//! | io `ConnectionRefused` | `ConnectionRefused` |
+//! | connect phase (pool, DNS, TCP, TLS) over the connect timeout | `ConnectionTimeout` |
+//! | io `NetworkUnreachable`, `HostUnreachable`, `NetworkDown`, `AddrNotAvailable` | (5) |
+//! | rustls: certificate expired or not yet valid | (3) `cert-date-invalid` |
+//! | rustls: unknown issuer (e.g. self-signed) | (3) `cert-authority-invalid` |
+//! | rustls: certificate not valid for the host name | (3) `cert-common-name-invalid` |
+//! | rustls: any other certificate problem | `TlsCertificateError` |
+//! | rustls: alert sent by the server | `TlsAlertReceived` (4) |
+//! | rustls: anything else (e.g. the server does not speak TLS) | `TlsProtocolError` |
+//! | hyper: connection closed before a complete head or body | `HttpResponseIncomplete` |
+//! | io `UnexpectedEof` while reading the response (short body) | `HttpResponseIncomplete` |
+//! | io `UnexpectedEof` during the connect phase (TLS handshake) | `ConnectionTerminated` |
+//! | io `ConnectionReset`, `ConnectionAborted`, `BrokenPipe` | `ConnectionTerminated` |
+//! | hyper: request canceled because its connection closed | `ConnectionTerminated` |
+//! | response head over 256 KiB or over 1000 header lines | `HttpResponseHeaderSectionSize(None)` |
+//! | hyper: any other parse error | `HttpProtocolError` |
+//! | no response head within the first-byte timeout | `ConnectionReadTimeout` |
+//! | no body frame within the between-bytes timeout | `ConnectionReadTimeout` |
+//! | io `TimedOut` after the connect phase | `ConnectionReadTimeout` |
+//! | a `wasi:http` error raised by the request body (guest side) | that same error |
+//! | anything unrecognised during the connect phase | `InternalError(Some(description))` |
+//! | anything unrecognised after the connect phase | `HttpProtocolError` |
 //!
-//! The three `cert-*` messages use `TlsAlertReceived` as a carrier because `wasi:http` has a
+//! 1. `DnsError { rcode: Some("name not resolved"), info_code: None }`
+//! 2. `DnsError { rcode: Some("invalid dns name"), info_code: None }`
+//! 3. `TlsAlertReceived { alert_id: None, alert_message: Some(detail) }`
+//! 4. `TlsAlertReceived { alert_id: Some(alert number), alert_message: Some(alert name) }`
+//! 5. `DestinationUnavailable`
+//!
+//! The three `cert-*` details use `TlsAlertReceived` as a carrier because `wasi:http` has a
 //! single `tls-certificate-error` without detail; they always have `alert_id: None`, whereas a
 //! real alert from the server always has `Some(id)`, so the guest can tell them apart.
 
@@ -69,11 +75,12 @@ use tower_service::Service;
 use wasmtime_wasi_http::p2::bindings::http::types as p2;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
-/// Chromium's TCP connect timeout is platform dependent; 30 s is what Electron users observe on
-/// most systems and what the `client` interface documents as the default.
+/// The default the `client` interface documents for `timeouts.connect-ms`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Same idle lifetime as Chromium's socket pools, so servers see the same reuse pattern.
+/// The usual HTTP client default (hyper-util, reqwest). Chromium keeps used sockets for up to
+/// 5 minutes, but most servers drop idle keep-alive connections well before that, so a longer
+/// lifetime would mostly keep stale connections around.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Chromium opens at most 6 connections per host; keeping more idle than that would only hold
@@ -85,8 +92,9 @@ const POOL_MAX_IDLE_PER_HOST: usize = 6;
 /// limit is only a backstop against heads made of tiny lines; the byte limit below is the real one.
 const MAX_RESPONSE_HEADERS: usize = 1000;
 
-/// Chromium rejects response heads larger than 256 KiB (`ERR_RESPONSE_HEADERS_TOO_BIG`); hyper's
-/// read-buffer ceiling is what bounds the head, so it is set to the same size.
+/// Chromium rejects response heads larger than 256 KiB (`ERR_RESPONSE_HEADERS_TOO_BIG`). hyper's
+/// read-buffer ceiling is set to the same size so memory stays bounded while a head arrives;
+/// `Network::send` applies the exact limit once the head is parsed.
 const MAX_RESPONSE_HEAD_BYTES: usize = 256 * 1024;
 
 type Connector = HttpsConnector<HttpConnector<Resolver>>;
@@ -98,6 +106,9 @@ type Connector = HttpsConnector<HttpConnector<Resolver>>;
 /// process (or per session partition, if partitions must not share connections) is enough.
 /// It implements [`WasiHttpHooks`], so it can be handed to wasmtime-wasi-http as the hooks of a
 /// `WasiHttpCtxView`; [`Network::send`] is the same operation for direct callers.
+///
+/// Requests must be sent from within a Tokio runtime: the pool spawns the tasks that drive its
+/// connections on the current runtime, and pooled connections die with that runtime.
 #[derive(Clone)]
 pub struct Network {
     inner: Arc<Inner>,
@@ -200,10 +211,11 @@ impl Network {
         let mut connection = capture_connection(&mut request);
         let mut pending = self.inner.client.request(request);
         let connect_phase = async {
+            let captured = async { connection.wait_for_connection_metadata().await.is_some() };
             let connected = tokio::select! {
                 biased;
                 result = &mut pending => return Some(result),
-                connected = async { connection.wait_for_connection_metadata().await.is_some() } => connected,
+                connected = captured => connected,
             };
             if connected {
                 None
@@ -798,6 +810,20 @@ fn copy_error(error: &Error) -> Error {
     }
 }
 
+/// The error code behind a failed body stream, for `wasi:http/types.http-error-code`.
+///
+/// wasmtime-wasi-http 48 stores body errors as its own [`Error`] but its `http-error-code` only
+/// recognises p2 `ErrorCode`s, so every body failure (timeout, truncation, reset) would reach the
+/// guest without a code; this reads both.
+pub(crate) fn stream_error_code(error: &wasmtime::Error) -> Option<p2::ErrorCode> {
+    if let Some(code) = error.downcast_ref::<p2::ErrorCode>() {
+        return Some(code.clone());
+    }
+    error
+        .downcast_ref::<Error>()
+        .map(|error| to_p2(copy_error(error)))
+}
+
 /// The p2 hooks must answer with a p2 `ErrorCode`; wasmtime's own conversion is crate-private.
 fn to_p2(error: Error) -> p2::ErrorCode {
     use p2::ErrorCode as E;
@@ -1023,7 +1049,8 @@ mod tests {
         assert!(
             matches!(
                 &error,
-                Error::DnsError { rcode: Some(rcode), info_code: None } if rcode == "name not resolved"
+                Error::DnsError { rcode: Some(rcode), info_code: None }
+                    if rcode == "name not resolved"
             ),
             "{error:?}"
         );
@@ -1414,7 +1441,8 @@ mod tests {
                 Some(detail) => assert!(
                     matches!(
                         &classified,
-                        Error::TlsAlertReceived { alert_id: None, alert_message: Some(m) } if m == detail
+                        Error::TlsAlertReceived { alert_id: None, alert_message: Some(m) }
+                            if m == detail
                     ),
                     "{classified:?}"
                 ),
@@ -1529,7 +1557,10 @@ mod tests {
         ));
         assert!(matches!(
             network.p2_error_from_tls(&tls),
-            p2::ErrorCode::TlsAlertReceived(p2::TlsAlertReceivedPayload { alert_id: None, alert_message: Some(m) })
+            p2::ErrorCode::TlsAlertReceived(p2::TlsAlertReceivedPayload {
+                alert_id: None,
+                alert_message: Some(m),
+            })
                 if m == "cert-authority-invalid"
         ));
     }
