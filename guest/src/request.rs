@@ -947,9 +947,12 @@ impl Request {
 
     /// Hands the response to the caller and starts reading its body.
     fn deliver(&mut self, response: IncomingResponse, head: Head) {
+        // HEAD, 204 and 304 responses have no body whatever Content-Length says (RFC 9110 §8.6).
+        let bodyless = self.method == "HEAD" || matches!(head.status, 204 | 304);
         let content_length = values_of(&head.raw_headers, "content-length")
             .next()
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|_| !bodyless);
         let body = match response.consume() {
             Ok(body) => body,
             Err(()) => return self.fail(NetError::Failed.into()),
