@@ -322,9 +322,8 @@ impl Request {
 
     pub fn follow_redirect(&mut self) -> Result<(), Error> {
         match self.stage {
-            Stage::RedirectPending { .. }
-                if self.options.redirect == RedirectMode::Manual && !self.manual_follow =>
-            {
+            // Under `follow` the redirect is followed anyway: Electron allows the call as a no-op.
+            Stage::RedirectPending { .. } => {
                 self.manual_follow = true;
                 Ok(())
             }
