@@ -75,8 +75,7 @@ impl Challenge {
 
 /// A Basic `Authorization` value for credentials from the auth cache, sent before any challenge.
 pub fn basic_authorization(username: &str, password: &str) -> Option<String> {
-    (!username.contains(':'))
-        .then(|| http_auth::basic::encode_credentials(username, password))
+    (!username.contains(':')).then(|| http_auth::basic::encode_credentials(username, password))
 }
 
 #[cfg(test)]
@@ -120,7 +119,8 @@ mod tests {
     #[test]
     fn stale_digest_is_recognised() {
         let challenge =
-            Challenge::pick(["Digest realm=\"d\", nonce=\"n2\", qop=\"auth\", stale=true"]).unwrap();
+            Challenge::pick(["Digest realm=\"d\", nonce=\"n2\", qop=\"auth\", stale=true"])
+                .unwrap();
         assert!(challenge.is_stale());
     }
 
@@ -135,12 +135,8 @@ mod tests {
     fn digest_nonce_count_increments() {
         let mut challenge =
             Challenge::pick(["Digest realm=\"r\", nonce=\"abc\", qop=\"auth\""]).unwrap();
-        let first = challenge
-            .authorization("u", "p", "GET", "/", None)
-            .unwrap();
-        let second = challenge
-            .authorization("u", "p", "GET", "/", None)
-            .unwrap();
+        let first = challenge.authorization("u", "p", "GET", "/", None).unwrap();
+        let second = challenge.authorization("u", "p", "GET", "/", None).unwrap();
         assert!(first.contains("nc=00000001"), "{first}");
         assert!(second.contains("nc=00000002"), "{second}");
     }

@@ -57,7 +57,10 @@ impl export::GuestClientRequest for ClientRequest {
     }
 
     fn set_header(&self, name: String, value: String) -> Result<(), wit::RequestError> {
-        self.0.borrow_mut().set_header(&name, &value).map_err(to_wit_error)
+        self.0
+            .borrow_mut()
+            .set_header(&name, &value)
+            .map_err(to_wit_error)
     }
 
     fn get_header(&self, name: String) -> Option<String> {
@@ -65,7 +68,10 @@ impl export::GuestClientRequest for ClientRequest {
     }
 
     fn remove_header(&self, name: String) -> Result<(), wit::RequestError> {
-        self.0.borrow_mut().remove_header(&name).map_err(to_wit_error)
+        self.0
+            .borrow_mut()
+            .remove_header(&name)
+            .map_err(to_wit_error)
     }
 
     fn header_entries(&self) -> Vec<(String, String)> {
@@ -103,7 +109,10 @@ impl export::GuestClientRequest for ClientRequest {
     }
 
     fn answer_login(&self, answer: Option<wit::Credentials>) -> Result<(), wit::RequestError> {
-        self.0.borrow_mut().answer_login(answer).map_err(to_wit_error)
+        self.0
+            .borrow_mut()
+            .answer_login(answer)
+            .map_err(to_wit_error)
     }
 
     fn get_upload_progress(&self) -> wit::UploadProgress {

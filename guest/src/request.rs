@@ -11,8 +11,8 @@ use url::{Position, Url};
 use wasip2::clocks::monotonic_clock;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, IncomingResponse,
-    Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+    ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, IncomingResponse, Method,
+    OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use wasip2::io::streams::{InputStream, OutputStream, StreamError};
 
@@ -462,7 +462,11 @@ impl Request {
             return Err(NetError::CacheMiss.into());
         }
         let wire = self.wire_headers()?;
-        let head_size: usize = wire.entries().iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+        let head_size: usize = wire
+            .entries()
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
         if head_size > MAX_REQUEST_HEAD {
             return Err(NetError::InvalidArgument.into());
         }
@@ -498,9 +502,7 @@ impl Request {
         if !valid {
             return Err(NetError::InvalidUrl.into());
         }
-        let body = request
-            .body()
-            .map_err(|()| Error::Net(NetError::Failed))?;
+        let body = request.body().map_err(|()| Error::Net(NetError::Failed))?;
         let limits = self.options.limits;
         let wasi_options = RequestOptions::new();
         let ms_to_ns = |ms: Option<u32>| ms.map(|ms| u64::from(ms) * NANOS_PER_MILLI);
@@ -558,10 +560,10 @@ impl Request {
             wire.set_trusted("Origin", "null");
         }
         fetch_metadata::apply(&mut wire, &self.url, self.chain_site)?;
-        if self.options.cookies_enabled_for(&self.url) {
-            if let Some(cookie) = session::cookie_header(&partition, &self.cookie_context()) {
-                wire.set_trusted("Cookie", &cookie);
-            }
+        if self.options.cookies_enabled_for(&self.url)
+            && let Some(cookie) = session::cookie_header(&partition, &self.cookie_context())
+        {
+            wire.set_trusted("Cookie", &cookie);
         }
         if let Some(sent) = &mut self.sent_auth {
             let uri = &self.url[Position::BeforePath..Position::AfterQuery];
@@ -585,19 +587,19 @@ impl Request {
                 "Authorization"
             };
             wire.set_trusted(name, &value);
-        } else if self.options.auth_enabled_for(&self.url) && !wire.contains("authorization") {
-            if let Some((space, credentials)) =
+        } else if self.options.auth_enabled_for(&self.url)
+            && !wire.contains("authorization")
+            && let Some((space, credentials)) =
                 session::preemptive_auth(&partition, self.url.as_str())
-                && let Some(value) =
-                    auth::basic_authorization(&credentials.username, &credentials.password)
-            {
-                wire.set_trusted("Authorization", &value);
-                self.sent_auth = Some(SentAuth {
-                    space,
-                    credentials,
-                    challenge: None,
-                });
-            }
+            && let Some(value) =
+                auth::basic_authorization(&credentials.username, &credentials.password)
+        {
+            wire.set_trusted("Authorization", &value);
+            self.sent_auth = Some(SentAuth {
+                space,
+                credentials,
+                challenge: None,
+            });
         }
         let body_len = if self.chunked {
             None
@@ -617,7 +619,11 @@ impl Request {
         session::CookieContext {
             url: self.url.to_string(),
             method: self.method.clone(),
-            initiator: self.options.origin.as_ref().map(|o| o.ascii_serialization()),
+            initiator: self
+                .options
+                .origin
+                .as_ref()
+                .map(|o| o.ascii_serialization()),
         }
     }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every check and test: formatting, lints, Rust unit and integration tests, the CLI demo as a smoke
+# test, then the JavaScript package's build, type-check and tests. Sets up everything it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+rustup target add wasm32-wasip2 >/dev/null
+rustup component add rustfmt clippy >/dev/null
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "Rust tests"
+cargo test --locked -p electron-net-guest -p electron-net-session -p electron-net-host -p electron-net-tests
+
+step "CLI demo (smoke)"
+cargo run --locked -q -p electron-net-host --bin electron-net -- demo
+
+step "JavaScript package"
+(cd js && npm ci --no-audit --no-fund && npm test)
