@@ -16,6 +16,8 @@ enum Kind {
     Request(RequestError),
     /// Loading, instantiating or calling the component failed: a broken host invariant.
     Runtime(wasmtime::Error),
+    /// The session store on disk could not be opened.
+    Storage(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {
@@ -23,7 +25,7 @@ impl Error {
     pub fn request_error(&self) -> Option<&RequestError> {
         match &self.kind {
             Kind::Request(error) => Some(error),
-            Kind::Runtime(_) => None,
+            Kind::Runtime(_) | Kind::Storage(_) => None,
         }
     }
 
@@ -36,6 +38,12 @@ impl Error {
     pub fn is_runtime(&self) -> bool {
         matches!(self.kind, Kind::Runtime(_))
     }
+
+    pub(crate) fn storage(error: Box<dyn std::error::Error + Send + Sync>) -> Error {
+        Error {
+            kind: Kind::Storage(error),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -43,11 +51,19 @@ impl fmt::Display for Error {
         match &self.kind {
             Kind::Request(error) => f.write_str(&error.message),
             Kind::Runtime(error) => write!(f, "component runtime error: {error:#}"),
+            Kind::Storage(error) => write!(f, "session store error: {error}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Storage(error) => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<RequestError> for Error {
     fn from(error: RequestError) -> Self {

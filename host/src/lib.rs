@@ -37,6 +37,10 @@ pub use bindings::electron::net::types::{
 pub use bindings::exports::electron::net::client::{Event, RequestOptions, Timeouts};
 pub use client::{COMPONENT, Client, ClientBuilder, ClientRequest};
 pub use credentials::{CredentialProvider, NoCredentials, StaticCredentials};
+pub use electron_net_session::{
+    Clock, Cookie, CookieDetails, CookieFilter, FixedClock, Rejection, SameSite, SystemClock,
+    UnixTime,
+};
 pub use error::Error;
 pub use network::{Network, NetworkBuilder, NetworkPolicy};
-pub use session::{SessionStore, Sessions};
+pub use session::{Cookies, SessionStore, Sessions, SessionsBuilder};

@@ -1,14 +1,23 @@
 //! Session partitions: the cookie jars and authentication caches behind the component's
-//! `electron:net/session` import.
+//! `electron:net/session` import, and Electron's `session.cookies` for Rust callers.
+//!
+//! The rules live in the `electron-net-session` crate (shared with the JavaScript package's
+//! session component); this module adapts them to the generated WIT types and keeps
+//! `persist:` partitions on disk ([`store`]).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+mod store;
 
-use cookie_store::{CookieStore, RawCookie};
-use url::Url;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use electron_net_session as shared;
+use electron_net_session::{
+    Clock, Cookie, CookieDetails, CookieFilter, Partitions, Rejection, SystemClock,
+};
 
 use crate::bindings::electron::net::session::{CookieContext, ProtectionSpace};
 use crate::bindings::electron::net::types::Credentials;
+use crate::error::Error;
 
 /// Where partitions keep their state. Every method has the partition name first; `""` is the
 /// default session. Implement this to store sessions elsewhere; [`Sessions`] is the default.
@@ -20,7 +29,8 @@ pub trait SessionStore: Send + Sync {
     /// Credentials the partition accepted before for this protection space.
     fn lookup_auth(&self, partition: &str, space: &ProtectionSpace) -> Option<Credentials>;
     /// Basic credentials to send before any challenge for a URL under an authenticated path.
-    fn preemptive_auth(&self, partition: &str, url: &str) -> Option<(ProtectionSpace, Credentials)>;
+    fn preemptive_auth(&self, partition: &str, url: &str)
+    -> Option<(ProtectionSpace, Credentials)>;
     /// Remembers credentials the server accepted.
     fn store_auth(&self, partition: &str, space: &ProtectionSpace, url: &str, answer: &Credentials);
     /// Forgets credentials the server rejected.
@@ -32,125 +42,208 @@ pub trait SessionStore: Send + Sync {
     }
 }
 
-/// In-memory partitions, created on first use.
-#[derive(Clone, Default)]
+/// Session partitions, created on first use. Cheap to clone; clones share the partitions.
+///
+/// [`Sessions::new`] keeps everything in memory. With a data directory
+/// ([`Sessions::with_data_dir`]), partitions named `persist:NAME` are also kept in
+/// `DIR/sessions.sqlite3`: their persistent cookies (not session cookies, like Chromium) and
+/// their cached credentials. Credentials are stored in plain text, readable only by the user
+/// (the directory is created `0700`, the file `0600` on Unix), like a browser's password store
+/// without an OS keychain.
+#[derive(Clone)]
 pub struct Sessions {
-    partitions: Arc<Mutex<HashMap<String, Arc<Partition>>>>,
+    partitions: Arc<Partitions>,
+    store: Option<Arc<store::SqliteStore>>,
 }
 
-/// One partition's state.
+/// Configures [`Sessions`]; created by [`Sessions::builder`].
 #[derive(Default)]
-struct Partition {
-    jar: Mutex<CookieStore>,
-    auth: Mutex<AuthCache>,
-    user_agent: Mutex<Option<String>>,
+pub struct SessionsBuilder {
+    clock: Option<Arc<dyn Clock>>,
+    data_dir: Option<PathBuf>,
 }
 
-#[derive(Default)]
-struct AuthCache {
-    /// Accepted credentials and the directory URL (origin + path prefix) they were accepted for.
-    entries: Vec<(ProtectionSpace, Credentials, Url)>,
+impl SessionsBuilder {
+    /// Reads the time for cookie expiry from `clock` (default: the system clock). Tests freeze
+    /// it, e.g. with [`shared::FixedClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Keeps `persist:` partitions in this directory (created if missing).
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Creates the sessions, opening (or creating) the store when a data directory is set.
+    pub fn build(self) -> Result<Sessions, Error> {
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let Some(dir) = self.data_dir else {
+            return Ok(Sessions {
+                partitions: Arc::new(Partitions::new(clock)),
+                store: None,
+            });
+        };
+        let store = Arc::new(store::SqliteStore::open(&dir).map_err(Error::storage)?);
+        Ok(Sessions {
+            partitions: Arc::new(Partitions::with_persistence(clock, store.clone())),
+            store: Some(store),
+        })
+    }
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions::new()
+    }
 }
 
 impl Sessions {
-    /// No partitions yet; each is created empty on first use.
+    /// In-memory partitions (nothing touches the disk), system clock.
     pub fn new() -> Sessions {
-        Sessions::default()
+        Sessions {
+            partitions: Arc::new(Partitions::new(Arc::new(SystemClock))),
+            store: None,
+        }
     }
 
-    /// Sets the `User-Agent` a partition's requests send when they set none.
+    /// Configures sessions (clock, data directory).
+    pub fn builder() -> SessionsBuilder {
+        SessionsBuilder::default()
+    }
+
+    /// Sessions whose `persist:` partitions live in `dir`; fails when the store cannot be
+    /// opened (unwritable directory, not a store, written by a newer version).
+    pub fn with_data_dir(dir: impl Into<PathBuf>) -> Result<Sessions, Error> {
+        Sessions::builder().data_dir(dir).build()
+    }
+
+    /// Sets the `User-Agent` a partition's requests send when they set none (not persisted).
     pub fn set_user_agent(&self, partition: &str, user_agent: Option<String>) {
-        *lock(&self.partition(partition).user_agent) = user_agent;
+        self.partitions.set_user_agent(partition, user_agent);
     }
 
-    fn partition(&self, name: &str) -> Arc<Partition> {
-        lock(&self.partitions)
-            .entry(name.to_owned())
-            .or_default()
-            .clone()
+    /// A partition's cookies, as Electron's `session.cookies`.
+    pub fn cookies(&self, partition: &str) -> Cookies {
+        Cookies {
+            partitions: self.partitions.clone(),
+            partition: partition.to_owned(),
+        }
+    }
+
+    /// The last failure to write the store, if any. Writing never fails a request: the change
+    /// stays in memory, and a later write that succeeds does not bring back the lost one.
+    pub fn persistence_error(&self) -> Option<String> {
+        self.store.as_ref().and_then(|store| store.last_error())
+    }
+}
+
+/// One partition's cookies (Electron's `session.cookies`), from [`Sessions::cookies`].
+#[derive(Clone)]
+pub struct Cookies {
+    partitions: Arc<Partitions>,
+    partition: String,
+}
+
+impl Cookies {
+    /// `cookies.get(filter)`: matching cookies in the order a request would send them.
+    pub fn get(&self, filter: &CookieFilter) -> Vec<Cookie> {
+        self.partitions.get_cookies(&self.partition, filter)
+    }
+
+    /// `cookies.set(details)`; the error's message is Electron's (`Failed to set cookie - ...`).
+    pub fn set(&self, details: &CookieDetails) -> Result<(), Rejection> {
+        self.partitions.set_cookie(&self.partition, details)
+    }
+
+    /// `cookies.remove(url, name)`.
+    pub fn remove(&self, url: &str, name: &str) {
+        self.partitions.remove_cookie(&self.partition, url, name);
     }
 }
 
 impl SessionStore for Sessions {
     fn cookie_header(&self, partition: &str, context: &CookieContext) -> Option<String> {
-        let url = Url::parse(&context.url).ok()?;
-        let partition = self.partition(partition);
-        let jar = lock(&partition.jar);
-        let header = jar
-            .get_request_values(&url)
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        (!header.is_empty()).then_some(header)
+        self.partitions
+            .cookie_header(partition, &context_of(context))
     }
 
     fn store_cookies(&self, partition: &str, context: &CookieContext, lines: &[String]) {
-        let Ok(url) = Url::parse(&context.url) else {
-            return;
-        };
-        let partition = self.partition(partition);
-        let mut jar = lock(&partition.jar);
-        for line in lines {
-            if let Ok(cookie) = RawCookie::parse(line.as_str()) {
-                // A rejected cookie (wrong domain, public suffix, ...) is simply not stored.
-                let _ = jar.insert_raw(&cookie, &url);
-            }
-        }
+        self.partitions
+            .store_cookies(partition, &context_of(context), lines);
     }
 
     fn lookup_auth(&self, partition: &str, space: &ProtectionSpace) -> Option<Credentials> {
-        let partition = self.partition(partition);
-        let cache = lock(&partition.auth);
-        cache
-            .entries
-            .iter()
-            .find(|(s, _, _)| s == space)
-            .map(|(_, credentials, _)| credentials.clone())
+        self.partitions
+            .lookup_auth(partition, &space_of(space))
+            .map(credentials_to_wit)
     }
 
-    fn preemptive_auth(&self, partition: &str, url: &str) -> Option<(ProtectionSpace, Credentials)> {
-        let url = Url::parse(url).ok()?;
-        let partition = self.partition(partition);
-        let cache = lock(&partition.auth);
-        cache
-            .entries
-            .iter()
-            .filter(|(space, _, _)| space.scheme == "basic" && !space.is_proxy)
-            .find(|(_, _, directory)| {
-                directory.origin() == url.origin() && url.path().starts_with(directory.path())
-            })
-            .map(|(space, credentials, _)| (space.clone(), credentials.clone()))
+    fn preemptive_auth(
+        &self,
+        partition: &str,
+        url: &str,
+    ) -> Option<(ProtectionSpace, Credentials)> {
+        self.partitions
+            .preemptive_auth(partition, url)
+            .map(|(space, credentials)| (space_to_wit(space), credentials_to_wit(credentials)))
     }
 
-    fn store_auth(&self, partition: &str, space: &ProtectionSpace, url: &str, answer: &Credentials) {
-        let Ok(mut directory) = Url::parse(url) else {
-            return;
+    fn store_auth(
+        &self,
+        partition: &str,
+        space: &ProtectionSpace,
+        url: &str,
+        answer: &Credentials,
+    ) {
+        let answer = shared::Credentials {
+            username: answer.username.clone(),
+            password: answer.password.clone(),
         };
-        // RFC 7617 §2.2: credentials cover the directory of the URL that was authenticated.
-        let path = directory.path();
-        let dir = path[..path.rfind('/').map_or(0, |i| i + 1)].to_owned();
-        directory.set_path(&dir);
-        directory.set_query(None);
-        directory.set_fragment(None);
-        let partition = self.partition(partition);
-        let mut cache = lock(&partition.auth);
-        cache.entries.retain(|(s, _, _)| s != space);
-        cache
-            .entries
-            .push((space.clone(), answer.clone(), directory));
+        self.partitions
+            .store_auth(partition, &space_of(space), url, &answer);
     }
 
     fn forget_auth(&self, partition: &str, space: &ProtectionSpace) {
-        let partition = self.partition(partition);
-        lock(&partition.auth).entries.retain(|(s, _, _)| s != space);
+        self.partitions.forget_auth(partition, &space_of(space));
     }
 
     fn user_agent(&self, partition: &str) -> Option<String> {
-        lock(&self.partition(partition).user_agent).clone()
+        self.partitions.user_agent(partition)
     }
 }
 
-/// A poisoned lock only means another request panicked mid-update; the data is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn context_of(context: &CookieContext) -> shared::CookieContext {
+    shared::CookieContext {
+        url: context.url.clone(),
+        method: context.method.clone(),
+        initiator: context.initiator.clone(),
+    }
+}
+
+fn space_of(space: &ProtectionSpace) -> shared::ProtectionSpace {
+    shared::ProtectionSpace {
+        is_proxy: space.is_proxy,
+        origin: space.origin.clone(),
+        realm: space.realm.clone(),
+        scheme: space.scheme.clone(),
+    }
+}
+
+fn space_to_wit(space: shared::ProtectionSpace) -> ProtectionSpace {
+    ProtectionSpace {
+        is_proxy: space.is_proxy,
+        origin: space.origin,
+        realm: space.realm,
+        scheme: space.scheme,
+    }
+}
+
+fn credentials_to_wit(credentials: shared::Credentials) -> Credentials {
+    Credentials {
+        username: credentials.username,
+        password: credentials.password,
+    }
 }

@@ -10,3 +10,4 @@ mod uploads;
 mod redirects;
 mod login;
 mod fetch_metadata;
+mod cookies;
