@@ -131,6 +131,59 @@ mod tests {
         assert!(Challenge::pick([]).is_none());
     }
 
+    /// RFC 7616 §3.9.1: the same challenge answered with MD5 and SHA-256.
+    fn rfc7616_response(algorithm: &str) -> String {
+        let challenge = format!(
+            "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", \
+             algorithm={algorithm}, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", \
+             opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\""
+        );
+        let Challenge {
+            client: PasswordClient::Digest(mut digest),
+        } = Challenge::pick([challenge.as_str()]).unwrap()
+        else {
+            panic!("a digest challenge");
+        };
+        digest
+            .respond_with_testing_cnonce(
+                &PasswordParams {
+                    username: "Mufasa",
+                    password: "Circle of Life",
+                    uri: "/dir/index.html",
+                    method: "GET",
+                    body: None,
+                },
+                "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn digest_md5_matches_rfc7616_vector() {
+        let header = rfc7616_response("MD5");
+        assert!(
+            header.contains("response=\"8ca523f5e9506fed4657c9700eebdbec\""),
+            "{header}"
+        );
+        assert!(header.contains("nc=00000001"), "{header}");
+    }
+
+    #[test]
+    fn digest_sha256_matches_rfc7616_vector() {
+        let header = rfc7616_response("SHA-256");
+        assert!(
+            header.contains(
+                "response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\""
+            ),
+            "{header}"
+        );
+    }
+
+    #[test]
+    fn digest_with_unknown_algorithm_is_not_answered() {
+        assert!(Challenge::pick(["Digest realm=\"r\", nonce=\"n\", algorithm=MD6"]).is_none());
+    }
+
     #[test]
     fn digest_nonce_count_increments() {
         let mut challenge =
