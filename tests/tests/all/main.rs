@@ -5,6 +5,7 @@ mod events;
 mod faults;
 mod headers;
 mod options;
+mod sessions;
 mod responses;
 mod uploads;
 mod redirects;
