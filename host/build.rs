@@ -48,5 +48,8 @@ fn main() {
     );
 
     let component = target_dir.join("wasm32-wasip2/release/electron_net_guest.wasm");
-    println!("cargo:rustc-env=ELECTRON_NET_COMPONENT={}", component.display());
+    println!(
+        "cargo:rustc-env=ELECTRON_NET_COMPONENT={}",
+        component.display()
+    );
 }

@@ -106,14 +106,16 @@ struct PendingLogin {
     space: session::ProtectionSpace,
 }
 
-/// An exchange in flight. Field order is drop order: wasi child resources go before parents.
+/// An exchange waiting for its response head.
 struct Exchange {
-    upload: Option<Upload>,
     response: FutureIncomingResponse,
     /// When the response head must have arrived (monotonic nanoseconds).
     deadline: Option<u64>,
 }
 
+/// The body going out. It outlives the exchange: a server may answer before the upload ends
+/// (an echo streaming back), and the upload keeps flowing while the response is read. Field order
+/// is drop order: the stream is a child of the body.
 struct Upload {
     stream: Option<OutputStream>,
     body: Option<OutgoingBody>,
@@ -125,6 +127,8 @@ struct Download {
     content_length: Option<u64>,
     received: u64,
     deadline: Option<u64>,
+    /// The caller asked for no bytes last time: the between-bytes clock restarts when it asks again.
+    paused: bool,
 }
 
 /// Credentials the current exchange carries, to cache them on success or forget them on rejection.
@@ -154,6 +158,7 @@ pub struct Request {
     /// The chunked body already went out once, so it cannot be sent again.
     body_consumed: bool,
     stage: Stage,
+    upload: Option<Upload>,
     events: VecDeque<Event>,
     progress: Progress,
     reported_progress: Option<Progress>,
@@ -197,6 +202,7 @@ impl Request {
             ended: false,
             body_consumed: false,
             stage: Stage::Idle,
+            upload: None,
             events: VecDeque::new(),
             progress: Progress::default(),
             reported_progress: None,
@@ -216,8 +222,9 @@ impl Request {
         }
     }
 
+    /// Headers and encoding are fixed once the request went out or its body was ended.
     fn started(&self) -> bool {
-        !matches!(self.stage, Stage::Idle) || self.over
+        !matches!(self.stage, Stage::Idle) || self.over || self.ended
     }
 
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
@@ -311,6 +318,7 @@ impl Request {
         }
         self.aborted = true;
         self.stage = Stage::Over;
+        self.upload = None;
         // Body bytes not yet handed to the caller are not delivered after abort().
         self.events.retain(|event| !matches!(event, Event::Data(_)));
         if self.ended {
@@ -384,18 +392,18 @@ impl Request {
             }
             let mut pollables = Vec::new();
             let awaiting_body = self.chunked && !self.ended && self.pending.is_empty();
+            if let Some(Upload {
+                stream: Some(stream),
+                ..
+            }) = &self.upload
+                && !awaiting_body
+            {
+                pollables.push(stream.subscribe());
+            }
             let deadline = match &self.stage {
                 Stage::Exchanging(_) if awaiting_body => return Vec::new(),
                 Stage::Exchanging(exchange) => {
                     pollables.push(exchange.response.subscribe());
-                    if let Some(Upload {
-                        stream: Some(stream),
-                        ..
-                    }) = &exchange.upload
-                        && (!self.pending.is_empty() || !self.chunked)
-                    {
-                        pollables.push(stream.subscribe());
-                    }
                     exchange.deadline
                 }
                 Stage::Receiving(download) if max_bytes > 0 => {
@@ -432,9 +440,11 @@ impl Request {
         if matches!(self.stage, Stage::Idle) && (self.ended || (self.chunked && self.written)) {
             self.start();
         }
-        if matches!(self.stage, Stage::Exchanging(_)) {
+        if self.upload.is_some() {
             self.pump_upload();
             self.report_progress();
+        }
+        if matches!(self.stage, Stage::Exchanging(_)) {
             self.check_response();
         }
         if let Stage::Receiving(_) = self.stage {
@@ -470,18 +480,34 @@ impl Request {
         if head_size > MAX_REQUEST_HEAD {
             return Err(NetError::InvalidArgument.into());
         }
-        let fields = Fields::new();
-        for (name, value) in wire.entries() {
-            if !headers::is_wire_safe(value) {
-                return Err(NetError::InvalidArgument.into());
-            }
-            match fields.append(name, value.as_bytes()) {
-                Ok(()) => {}
-                // Connection management belongs to the host (e.g. `Connection: close`).
-                Err(HeaderError::Forbidden) => {}
-                Err(_) => return Err(NetError::InvalidArgument.into()),
-            }
+        if wire
+            .entries()
+            .iter()
+            .any(|(_, v)| !headers::is_wire_safe(v))
+        {
+            return Err(NetError::InvalidArgument.into());
         }
+        let list: Vec<(String, Vec<u8>)> = wire
+            .entries()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.as_bytes().to_vec()))
+            .collect();
+        // One host call in the common case; header by header only when the host forbids one.
+        let fields = match Fields::from_list(&list) {
+            Ok(fields) => fields,
+            Err(_) => {
+                let fields = Fields::new();
+                for (name, value) in &list {
+                    match fields.append(name, value) {
+                        Ok(()) => {}
+                        // Connection management belongs to the host (e.g. `Connection: close`).
+                        Err(HeaderError::Forbidden) => {}
+                        Err(_) => return Err(NetError::InvalidArgument.into()),
+                    }
+                }
+                fields
+            }
+        };
         let request = OutgoingRequest::new(fields);
         request
             .set_method(&to_wasi_method(&self.method))
@@ -515,14 +541,13 @@ impl Request {
             .map_err(|code| Error::Net(net_error_before_response(&code, false)))?;
         let stream = body.write().ok();
         self.uploaded = 0;
-        let deadline = deadline_after(limits.first_byte_ms);
+        self.upload = Some(Upload {
+            stream,
+            body: Some(body),
+        });
         Ok(Exchange {
-            upload: Some(Upload {
-                stream,
-                body: Some(body),
-            }),
             response,
-            deadline,
+            deadline: deadline_after(limits.first_byte_ms),
         })
     }
 
@@ -628,10 +653,7 @@ impl Request {
     }
 
     fn pump_upload(&mut self) {
-        let Stage::Exchanging(exchange) = &mut self.stage else {
-            return;
-        };
-        let Some(upload) = &mut exchange.upload else {
+        let Some(upload) = &mut self.upload else {
             return;
         };
         let source: &mut Vec<u8> = if self.chunked {
@@ -681,7 +703,7 @@ impl Request {
         }
         if failed {
             // The server stopped reading; its response (or the connection error) tells why.
-            exchange.upload = None;
+            self.upload = None;
             return;
         }
         if self.chunked && self.wants_drain && self.pending.is_empty() {
@@ -693,7 +715,7 @@ impl Request {
         } else {
             self.uploaded == self.body.len() as u64
         };
-        if all_sent && let Some(upload) = exchange.upload.take() {
+        if all_sent && let Some(upload) = self.upload.take() {
             drop(upload.stream);
             if let Some(body) = upload.body {
                 // With a Content-Length, hosts may report the finished stream closed: no error.
@@ -723,8 +745,19 @@ impl Request {
         let Stage::Exchanging(exchange) = &mut self.stage else {
             return;
         };
-        let upload_unfinished = exchange.upload.is_some();
-        let outcome = match exchange.response.get() {
+        let upload_unfinished = self.upload.is_some();
+        let mut outcome = exchange.response.get();
+        if outcome.is_none() {
+            // wasmtime only moves a finished response into the future when its pollable is
+            // polled; `ready()` does that without blocking, so a caller that never blocks (every
+            // JavaScript caller) still sees the response.
+            let pollable = exchange.response.subscribe();
+            if pollable.ready() {
+                drop(pollable);
+                outcome = exchange.response.get();
+            }
+        }
+        let outcome = match outcome {
             None => {
                 if past(exchange.deadline) {
                     self.fail(NetError::TimedOut.into());
@@ -782,6 +815,8 @@ impl Request {
     }
 
     fn on_redirect(&mut self, head: Head, location: &str) {
+        // The server answered; whatever is still uploading goes nowhere.
+        self.upload = None;
         self.redirects += 1;
         if self.redirects > MAX_REDIRECTS {
             return self.fail(NetError::TooManyRedirects.into());
@@ -804,8 +839,15 @@ impl Request {
         self.stage = Stage::RedirectPending { hop };
     }
 
-    /// Acts on a redirect announced by the previous poll.
+    /// Acts on a redirect announced by a previous poll, once the caller has seen its event.
     fn decide_redirect(&mut self) {
+        if self
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::Redirect(_)))
+        {
+            return;
+        }
         let hop = match std::mem::replace(&mut self.stage, Stage::Idle) {
             Stage::RedirectPending { hop } => hop,
             other => {
@@ -842,6 +884,7 @@ impl Request {
     }
 
     fn on_challenge(&mut self, response: IncomingResponse, head: Head) {
+        self.upload = None;
         let is_proxy = head.status == 407;
         let header = if is_proxy {
             "proxy-authenticate"
@@ -976,6 +1019,7 @@ impl Request {
             content_length,
             received: 0,
             deadline: deadline_after(self.options.limits.between_bytes_ms),
+            paused: false,
         });
     }
 
@@ -986,8 +1030,12 @@ impl Request {
         };
         if *max_bytes == 0 {
             // The caller is not reading: a quiet server is not a slow one.
-            download.deadline = deadline_after(between_bytes);
+            download.paused = true;
             return;
+        }
+        if download.paused {
+            download.paused = false;
+            download.deadline = deadline_after(between_bytes);
         }
         let mut batch = Vec::new();
         let outcome = loop {
@@ -999,7 +1047,6 @@ impl Request {
                 Ok(bytes) => {
                     *max_bytes -= bytes.len() as u64;
                     download.received += bytes.len() as u64;
-                    download.deadline = deadline_after(between_bytes);
                     if batch.is_empty() {
                         batch = bytes;
                     } else {
@@ -1012,6 +1059,9 @@ impl Request {
                 }
             }
         };
+        if !batch.is_empty() {
+            download.deadline = deadline_after(between_bytes);
+        }
         let content_length = download.content_length;
         let short = content_length.is_some_and(|len| download.received < len);
         let timed_out = outcome.is_none() && batch.is_empty() && past(download.deadline);
@@ -1024,6 +1074,8 @@ impl Request {
             Some(Ok(())) if short => self.fail(NetError::ContentLengthMismatch.into()),
             Some(Ok(())) => {
                 self.stage = Stage::Over;
+                // A transaction that is over sends nothing more.
+                self.upload = None;
                 self.events.push_back(Event::End);
                 self.events.push_back(Event::ResponseClose);
                 self.over = true;
@@ -1053,6 +1105,7 @@ impl Request {
             return;
         }
         self.stage = Stage::Over;
+        self.upload = None;
         self.events.push_back(Event::Error(error));
         self.close_out();
     }

@@ -21,24 +21,44 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The server runs on its own thread, as a remote server would.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
-    let addr = runtime.block_on(start_server());
+    let addr = server_runtime.block_on(start_server());
     let url = format!("http://{addr}/");
+    let client_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
 
-    let native = runtime.block_on(native_gets(&url, requests));
+    let accepted = || ACCEPTED.load(std::sync::atomic::Ordering::Relaxed);
+    let native = client_runtime.block_on(native_gets(&url, requests));
+    let native_connections = accepted();
     let component = component_gets(&url, requests);
+    let component_connections = accepted() - native_connections;
     let create = component_create_only(requests);
 
     println!("sequential 1 KiB GETs over keep-alive loopback, {requests} each (best of 3 runs)");
-    println!("  native hyper-util client : {:>8.0} req/s", per_second(native, requests));
-    println!("  component (wasmtime)     : {:>8.0} req/s", per_second(component, requests));
+    let micros = |elapsed: Duration| elapsed.as_secs_f64() * 1e6 / requests as f64;
+    println!(
+        "  native hyper-util client : {:>8.0} req/s ({:.0} us each)",
+        per_second(native, requests),
+        micros(native)
+    );
+    println!(
+        "  component (wasmtime)     : {:>8.0} req/s ({:.0} us each)",
+        per_second(component, requests),
+        micros(component)
+    );
     println!(
         "  ratio component/native   : {:>8.2}x",
         native.as_secs_f64() / component.as_secs_f64()
+    );
+    println!(
+        "  TCP connections opened   : native {native_connections}, component {component_connections}"
     );
     println!(
         "  instantiate + create + drop without network: {:.1} us each",
@@ -50,12 +70,19 @@ fn per_second(elapsed: Duration, requests: usize) -> f64 {
     requests as f64 / elapsed.as_secs_f64()
 }
 
+static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 async fn start_server() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tokio::spawn(async move {
                 let service = service_fn(|_request| async {
                     Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(&BODY))))
@@ -77,7 +104,12 @@ async fn native_gets(url: &str, requests: usize) -> Duration {
         let started = Instant::now();
         for _ in 0..requests {
             let response = client.get(uri.clone()).await.expect("native get");
-            let body = response.into_body().collect().await.expect("body").to_bytes();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
             assert_eq!(body.len(), BODY.len());
         }
         best = best.min(started.elapsed());

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
 use wasmtime::{Config, Engine, Store};
 
+use crate::bindings::electron::net::types::{Credentials, UploadProgress};
 use crate::bindings::electron::net::{credentials, session, types};
 use crate::bindings::exports::electron::net::client::{Event, RequestOptions, Timeouts};
-use crate::bindings::{ComponentPre, Component as Bindings};
-use crate::bindings::electron::net::types::{Credentials, UploadProgress};
+use crate::bindings::{Component as Bindings, ComponentPre};
 use crate::credentials::{CredentialProvider, NoCredentials};
 use crate::error::Error;
 use crate::network::Network;
@@ -128,7 +128,11 @@ fn repair_http_error_code(linker: &mut Linker<HostState>) -> wasmtime::Result<()
 
 /// Loads a precompiled copy when the cache has one for these exact bytes and this engine,
 /// otherwise compiles and stores one. Cache failures only cost the compilation.
-fn load_component(engine: &Engine, bytes: &[u8], cache_dir: Option<&Path>) -> Result<Component, Error> {
+fn load_component(
+    engine: &Engine,
+    bytes: &[u8],
+    cache_dir: Option<&Path>,
+) -> Result<Component, Error> {
     let Some(dir) = cache_dir else {
         return Ok(Component::new(engine, bytes)?);
     };
@@ -179,9 +183,21 @@ impl Client {
     /// ended (or, chunked, written) and polled.
     ///
     /// Fails with the component's validation errors, e.g. `TypeError('Invalid URL')`.
+    ///
+    /// The request's partition (default `""`) decides its proxy ([`SessionStore::proxy`]);
+    /// proxy logins are answered by the client's [`CredentialProvider`].
     pub fn request(&self, options: &RequestOptions) -> Result<ClientRequest, Error> {
+        let partition = options.partition.as_deref().unwrap_or("");
+        let network = match self.inner.sessions.proxy(partition) {
+            Some(proxy) => {
+                self.inner
+                    .network
+                    .via_proxy(&proxy, partition, self.inner.credentials.clone())
+            }
+            None => self.inner.network.clone(),
+        };
         let state = HostState::new(
-            self.inner.network.clone(),
+            network,
             self.inner.sessions.clone(),
             self.inner.credentials.clone(),
         );
@@ -336,7 +352,9 @@ impl ClientRequest {
         max_bytes: u32,
         timeout_ms: u32,
     ) -> Result<Vec<Event>, Error> {
-        Ok(guest!(self.call_blocking_poll_events(max_events, max_bytes, timeout_ms))?)
+        Ok(guest!(self.call_blocking_poll_events(
+            max_events, max_bytes, timeout_ms
+        ))?)
     }
 
     /// True once the last event was delivered.

@@ -42,5 +42,5 @@ pub use electron_net_session::{
     UnixTime,
 };
 pub use error::Error;
-pub use network::{Network, NetworkBuilder, NetworkPolicy};
+pub use network::{InvalidProxy, Network, NetworkBuilder, NetworkPolicy, Proxy};
 pub use session::{Cookies, SessionStore, Sessions, SessionsBuilder};

@@ -10,11 +10,15 @@
 //! The guest turns the `wasi:http` error code of a failed request into Chromium's `net::ERR_*`
 //! name, so the mapping in [`classify_error`] is as precise as the underlying libraries allow.
 //!
+//! A request can also be routed through an HTTP proxy ([`Network::via_proxy`]), with proxy
+//! authentication answered here in the host; see [`Proxy`] for how that works.
+//!
 //! # Error mapping
 //!
 //! | Cause (innermost recognised one in the source chain) | [`Error`] variant |
 //! |---|---|
 //! | request rejected by the [`NetworkPolicy`] | `HttpRequestDenied` |
+//! | the proxy: unreachable, or its CONNECT answer not 2xx/407 | (6) |
 //! | host name did not resolve (lookup failed or gave no address) | `DnsError` (1) |
 //! | host name unusable as a TLS server name | `DnsError` (2) |
 //! | io `ConnectionRefused` | `ConnectionRefused` |
@@ -45,10 +49,15 @@
 //! 3. `TlsAlertReceived { alert_id: None, alert_message: Some(detail) }`
 //! 4. `TlsAlertReceived { alert_id: Some(alert number), alert_message: Some(alert name) }`
 //! 5. `DestinationUnavailable`
+//! 6. `InternalError(Some("net::ERR_PROXY_CONNECTION_FAILED"))`, which the guest reports under
+//!    that Chromium name (a failed tunnel is Chromium's `ERR_TUNNEL_CONNECTION_FAILED`, which
+//!    the contract does not list, so it is reported the same way)
 //!
 //! The three `cert-*` details use `TlsAlertReceived` as a carrier because `wasi:http` has a
 //! single `tls-certificate-error` without detail; they always have `alert_id: None`, whereas a
 //! real alert from the server always has `Some(id)`, so the guest can tell them apart.
+
+mod proxy;
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -56,7 +65,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -68,12 +77,16 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
-use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
+use hyper_util::client::legacy::connect::{Connect, HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::{Instant, Sleep};
 use tower_service::Service;
 use wasmtime_wasi_http::p2::bindings::http::types as p2;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::credentials::CredentialProvider;
+use proxy::{Failure, Proxied, ProxyFailure, Route};
+pub use proxy::{InvalidProxy, Proxy};
 
 /// The default the `client` interface documents for `timeouts.connect-ms`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -109,13 +122,22 @@ type Connector = HttpsConnector<HttpConnector<Resolver>>;
 ///
 /// Requests must be sent from within a Tokio runtime: the pool spawns the tasks that drive its
 /// connections on the current runtime, and pooled connections die with that runtime.
+///
+/// A `Network` sends directly; [`Network::via_proxy`] gives a handle on the same network that
+/// sends through a proxy instead.
 #[derive(Clone)]
 pub struct Network {
     inner: Arc<Inner>,
+    /// Set on handles from [`Network::via_proxy`].
+    proxy: Option<Arc<Proxied>>,
 }
 
 struct Inner {
     client: Client<Connector, WasiBody>,
+    /// Dials TCP with the network's resolver; proxy routes build their connectors on it.
+    dialer: HttpConnector<Resolver>,
+    /// One pool and one proxy-credentials cache per (partition, proxy), created on first use.
+    routes: Mutex<HashMap<(String, Proxy), Arc<Route>>>,
     connect_timeout: Duration,
     policy: Arc<dyn NetworkPolicy>,
 }
@@ -178,6 +200,9 @@ impl Network {
     /// A response head larger than 256 KiB (Chromium's limit, counted as the raw header lines)
     /// fails with [`Error::HttpResponseHeaderSectionSize`], as does one with more than 1000
     /// header lines.
+    ///
+    /// A `Proxy-Authorization` header on `request` is dropped: only a proxy route
+    /// ([`Network::via_proxy`]) sends one, to its own proxy.
     pub async fn send(
         &self,
         request: Request<WasiBody>,
@@ -197,9 +222,60 @@ impl Network {
         // The pool only speaks HTTP/1.1; a guest asking for another version would otherwise be
         // rejected by the client with an unhelpful "unsupported version" error.
         parts.version = Version::HTTP_11;
-        let mut request = Request::from_parts(parts, body);
-
+        // Only a proxy route adds this header, for its own proxy; it never goes anywhere else.
+        parts.headers.remove(http::header::PROXY_AUTHORIZATION);
+        let request = Request::from_parts(parts, body);
         let options = options.unwrap_or_default();
+        match &self.proxy {
+            Some(proxied) => proxied.send(self, request, &options).await,
+            None => {
+                let response = self
+                    .dispatch(&self.inner.client, request, &options)
+                    .await
+                    .map_err(Failure::into_error)?;
+                finish(response, &options)
+            }
+        }
+    }
+
+    /// A handle on this network whose requests go through `proxy` on behalf of `partition`;
+    /// the proxy's logins (407) are answered with `credentials` (see [`Proxy`]).
+    ///
+    /// Every (partition, proxy) pair gets its own connection pool and its own cache of accepted
+    /// proxy credentials, kept inside this network and shared by all its clones, so neither
+    /// proxied and direct connections nor the proxy credentials of two partitions ever mix.
+    pub fn via_proxy(
+        &self,
+        proxy: &Proxy,
+        partition: &str,
+        credentials: Arc<dyn CredentialProvider>,
+    ) -> Network {
+        let route = lock(&self.inner.routes)
+            .entry((partition.to_owned(), proxy.clone()))
+            .or_insert_with(|| Arc::new(Route::new(proxy.clone(), self.inner.dialer.clone())))
+            .clone();
+        Network {
+            inner: self.inner.clone(),
+            proxy: Some(Arc::new(Proxied::new(route, partition, credentials))),
+        }
+    }
+
+    /// The proxy this handle sends through, if any.
+    pub fn proxy(&self) -> Option<&Proxy> {
+        self.proxy.as_ref().map(|proxied| proxied.proxy())
+    }
+
+    /// Sends `request` on `client` and waits for the response head, applying the connect and
+    /// first-byte timeouts (see [`Network::send`]).
+    async fn dispatch<C>(
+        &self,
+        client: &Client<C, WasiBody>,
+        mut request: Request<WasiBody>,
+        options: &RequestOptions,
+    ) -> Result<Response<Incoming>, Failure>
+    where
+        C: Connect + Clone + Send + Sync + 'static,
+    {
         let connect_timeout = options
             .connect_timeout
             .unwrap_or(self.inner.connect_timeout);
@@ -209,7 +285,7 @@ impl Network {
         // boundary (after pool checkout or connect, before the request is written), which is
         // where the connect timeout must stop and the first-byte timeout must start.
         let mut connection = capture_connection(&mut request);
-        let mut pending = self.inner.client.request(request);
+        let mut pending = client.request(request);
         let connect_phase = async {
             let captured = async { connection.wait_for_connection_metadata().await.is_some() };
             let connected = tokio::select! {
@@ -225,25 +301,37 @@ impl Network {
             }
         };
         let head = match tokio::time::timeout_at(deadline(connect_timeout), connect_phase).await {
-            Err(_elapsed) => return Err(Error::ConnectionTimeout),
+            Err(_elapsed) => return Err(Failure::Error(Error::ConnectionTimeout)),
             Ok(Some(result)) => result,
             Ok(None) => match options.first_byte_timeout {
                 Some(limit) => tokio::time::timeout_at(deadline(limit), &mut pending)
                     .await
-                    .map_err(|_elapsed| Error::ConnectionReadTimeout)?,
+                    .map_err(|_elapsed| Failure::Error(Error::ConnectionReadTimeout))?,
                 None => pending.await,
             },
         };
-        let response = head.map_err(|error| classify_error(&error))?;
-        // hyper's buffer ceiling only stops heads that are still incomplete when the buffer
-        // fills, and a single large read can overshoot it; this makes the limit exact.
-        if head_size(&response) > MAX_RESPONSE_HEAD_BYTES {
-            return Err(Error::HttpResponseHeaderSectionSize(None));
-        }
-        Ok(response.map(|incoming| {
-            ResponseBody::new(incoming, options.between_bytes_timeout).boxed_unsync()
-        }))
+        head.map_err(|error| Failure::from_client(&error))
     }
+}
+
+/// Hands a response head to wasmtime: checks the head's size and wraps the body.
+fn finish(
+    response: Response<Incoming>,
+    options: &RequestOptions,
+) -> Result<Response<WasiBody>, Error> {
+    // hyper's buffer ceiling only stops heads that are still incomplete when the buffer
+    // fills, and a single large read can overshoot it; this makes the limit exact.
+    if head_size(&response) > MAX_RESPONSE_HEAD_BYTES {
+        return Err(Error::HttpResponseHeaderSectionSize(None));
+    }
+    Ok(response
+        .map(|incoming| ResponseBody::new(incoming, options.between_bytes_timeout).boxed_unsync()))
+}
+
+/// Locks `mutex`, also after a panic elsewhere (the guarded data stays consistent: every
+/// critical section here is a single assignment or lookup).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for Network {
@@ -257,6 +345,7 @@ impl fmt::Debug for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Network")
             .field("connect_timeout", &self.inner.connect_timeout)
+            .field("proxy", &self.proxy())
             .finish_non_exhaustive()
     }
 }
@@ -271,7 +360,8 @@ impl NetworkBuilder {
 
     /// Sends requests for `host` to `addr` instead of resolving it (like reqwest's `resolve`).
     ///
-    /// The host name is matched case-insensitively. The URI's explicit port wins over
+    /// The host name is matched case-insensitively. Through a proxy it applies to the proxy's
+    /// host name, not to the request's, which the proxy resolves. The URI's explicit port wins over
     /// `addr`'s port; without one, `addr`'s port is used unless it is 0, in which case the
     /// scheme's default port applies. TLS still verifies the certificate against `host`.
     pub fn resolve(mut self, host: &str, addr: SocketAddr) -> Self {
@@ -299,32 +389,44 @@ impl NetworkBuilder {
         // request; a connector-level limit would cap requests that ask for a longer one.
         http.set_connect_timeout(None);
 
-        // Only ring is compiled in, but selecting it explicitly keeps this independent of
-        // whichever process-wide default provider another crate might install.
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .expect("ring supports rustls' default protocol versions")
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
-            .http1_max_headers(MAX_RESPONSE_HEADERS)
-            .http1_max_buf_size(MAX_RESPONSE_HEAD_BYTES)
-            .build(https);
-
         Network {
             inner: Arc::new(Inner {
-                client,
+                client: pooled_client(with_tls(http.clone())),
+                dialer: http,
+                routes: Mutex::default(),
                 connect_timeout: self.connect_timeout,
                 policy: self.policy,
             }),
+            proxy: None,
         }
     }
+}
+
+/// Wraps `connector` so that `https` URIs get TLS (webpki roots) on top of what it returns.
+fn with_tls<C>(connector: C) -> HttpsConnector<C> {
+    // Only ring is compiled in, but selecting it explicitly keeps this independent of
+    // whichever process-wide default provider another crate might install.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(provider)
+        .expect("ring supports rustls' default protocol versions")
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector)
+}
+
+/// A keep-alive pool over `connector` with the network's limits.
+fn pooled_client<C>(connector: C) -> Client<C, WasiBody>
+where
+    C: Connect + Clone,
+{
+    Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
+        .http1_max_buf_size(MAX_RESPONSE_HEAD_BYTES)
+        .build(connector)
 }
 
 impl fmt::Debug for NetworkBuilder {
@@ -353,6 +455,13 @@ impl WasiHttpHooks for Network {
         // Response-side failures already reach the guest through the mapped body errors, so
         // there is nothing to watch `fut` for (the stock implementation ignores it too).
         drop(fut);
+        // The guest enforces the between-bytes limit itself, and only it knows when its caller
+        // stopped reading on purpose (backpressure): wasmtime polls the body on every
+        // non-blocking read, so a timer here would also count time nobody was waiting.
+        let options = options.map(|options| RequestOptions {
+            between_bytes_timeout: None,
+            ..options
+        });
         let network = self.clone();
         Box::new(async move {
             let response = network.send(request, options).await?;
@@ -453,6 +562,9 @@ struct ResponseBody {
     between_bytes: Option<(Duration, Pin<Box<Sleep>>)>,
     // After an error the body is finished; hyper's body would report the same failure again.
     failed: bool,
+    // The last poll found nothing. Only time spent waiting for the server counts: a consumer
+    // that stops reading for a while (backpressure) must not find its timer already expired.
+    waiting: bool,
 }
 
 impl ResponseBody {
@@ -462,6 +574,7 @@ impl ResponseBody {
             between_bytes: between_bytes
                 .map(|limit| (limit, Box::pin(tokio::time::sleep_until(deadline(limit))))),
             failed: false,
+            waiting: false,
         }
     }
 }
@@ -478,26 +591,30 @@ impl Body for ResponseBody {
         if this.failed {
             return Poll::Ready(None);
         }
+        if !this.waiting
+            && let Some((limit, timer)) = &mut this.between_bytes
+        {
+            timer.as_mut().reset(deadline(*limit));
+        }
+        this.waiting = false;
         match Pin::new(&mut this.incoming).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some((limit, timer)) = &mut this.between_bytes {
-                    timer.as_mut().reset(deadline(*limit));
-                }
-                Poll::Ready(Some(Ok(frame)))
-            }
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
             Poll::Ready(Some(Err(error))) => {
                 this.failed = true;
                 Poll::Ready(Some(Err(classify_error(&error))))
             }
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match &mut this.between_bytes {
-                Some((_, timer)) => {
-                    ready!(timer.as_mut().poll(cx));
-                    this.failed = true;
-                    Poll::Ready(Some(Err(Error::ConnectionReadTimeout)))
+            Poll::Pending => {
+                this.waiting = true;
+                match &mut this.between_bytes {
+                    Some((_, timer)) => {
+                        ready!(timer.as_mut().poll(cx));
+                        this.failed = true;
+                        Poll::Ready(Some(Err(Error::ConnectionReadTimeout)))
+                    }
+                    None => Poll::Pending,
                 }
-                None => Poll::Pending,
-            },
+            }
         }
     }
 
@@ -587,6 +704,11 @@ fn error_chain<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError
 }
 
 fn classify_chain(chain: &[&(dyn StdError + 'static)], phase: Phase) -> Option<Error> {
+    // Whatever went wrong on the way to the proxy (its name, a refusal), the request failed
+    // because the proxy could not be used.
+    if chain.iter().any(|error| error.is::<ProxyFailure>()) {
+        return Some(proxy::connection_failed());
+    }
     // A failed lookup wraps whatever getaddrinfo said, whose io kind must not win.
     if chain.iter().any(|error| error.is::<NameNotResolved>()) {
         return Some(name_not_resolved());
@@ -916,12 +1038,12 @@ mod tests {
 
     /// A loopback server running `handler` for every accepted connection, which it receives
     /// with the connection's index (0 for the first accepted one).
-    struct TestServer {
-        addr: SocketAddr,
-        accepted: Arc<AtomicUsize>,
+    pub(super) struct TestServer {
+        pub(super) addr: SocketAddr,
+        pub(super) accepted: Arc<AtomicUsize>,
     }
 
-    async fn serve<F, Fut>(handler: F) -> TestServer
+    pub(super) async fn serve<F, Fut>(handler: F) -> TestServer
     where
         F: Fn(TcpStream, usize) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -942,7 +1064,7 @@ mod tests {
 
     /// Reads one request head; `None` once the client has closed the connection. The client
     /// never pipelines and tests send no request bodies, so reading past the head is impossible.
-    async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    pub(super) async fn read_head(stream: &mut TcpStream) -> Option<String> {
         let mut head = Vec::new();
         let mut buf = [0u8; 4096];
         while !head.windows(4).any(|window| window == b"\r\n\r\n") {
@@ -955,22 +1077,22 @@ mod tests {
     }
 
     /// Keeps the connection open (and unanswered) until the test's runtime shuts down.
-    async fn hold(stream: TcpStream) {
+    pub(super) async fn hold(stream: TcpStream) {
         let _open = stream;
         std::future::pending::<()>().await;
     }
 
-    fn empty_body() -> WasiBody {
+    pub(super) fn empty_body() -> WasiBody {
         Empty::<Bytes>::new()
             .map_err(|never| match never {})
             .boxed_unsync()
     }
 
-    fn get(uri: &str) -> Request<WasiBody> {
+    pub(super) fn get(uri: &str) -> Request<WasiBody> {
         Request::get(uri).body(empty_body()).unwrap()
     }
 
-    async fn read_body(response: Response<WasiBody>) -> Result<Bytes, Error> {
+    pub(super) async fn read_body(response: Response<WasiBody>) -> Result<Bytes, Error> {
         Ok(response.into_body().collect().await?.to_bytes())
     }
 

@@ -7,8 +7,9 @@
 
 mod store;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use electron_net_session as shared;
 use electron_net_session::{
@@ -18,6 +19,7 @@ use electron_net_session::{
 use crate::bindings::electron::net::session::{CookieContext, ProtectionSpace};
 use crate::bindings::electron::net::types::Credentials;
 use crate::error::Error;
+use crate::network::Proxy;
 
 /// Where partitions keep their state. Every method has the partition name first; `""` is the
 /// default session. Implement this to store sessions elsewhere; [`Sessions`] is the default.
@@ -40,6 +42,12 @@ pub trait SessionStore: Send + Sync {
         let _ = partition;
         None
     }
+    /// The HTTP proxy the partition's requests go through; `None` (the default) connects
+    /// directly.
+    fn proxy(&self, partition: &str) -> Option<Proxy> {
+        let _ = partition;
+        None
+    }
 }
 
 /// Session partitions, created on first use. Cheap to clone; clones share the partitions.
@@ -54,6 +62,8 @@ pub trait SessionStore: Send + Sync {
 pub struct Sessions {
     partitions: Arc<Partitions>,
     store: Option<Arc<store::SqliteStore>>,
+    /// Per-partition proxies (never persisted).
+    proxies: Arc<RwLock<HashMap<String, Proxy>>>,
 }
 
 /// Configures [`Sessions`]; created by [`Sessions::builder`].
@@ -84,12 +94,14 @@ impl SessionsBuilder {
             return Ok(Sessions {
                 partitions: Arc::new(Partitions::new(clock)),
                 store: None,
+                proxies: Arc::default(),
             });
         };
         let store = Arc::new(store::SqliteStore::open(&dir).map_err(Error::storage)?);
         Ok(Sessions {
             partitions: Arc::new(Partitions::with_persistence(clock, store.clone())),
             store: Some(store),
+            proxies: Arc::default(),
         })
     }
 }
@@ -106,6 +118,7 @@ impl Sessions {
         Sessions {
             partitions: Arc::new(Partitions::new(Arc::new(SystemClock))),
             store: None,
+            proxies: Arc::default(),
         }
     }
 
@@ -123,6 +136,16 @@ impl Sessions {
     /// Sets the `User-Agent` a partition's requests send when they set none (not persisted).
     pub fn set_user_agent(&self, partition: &str, user_agent: Option<String>) {
         self.partitions.set_user_agent(partition, user_agent);
+    }
+
+    /// Routes a partition's requests through `proxy`, or directly with `None` (the default).
+    /// Kept in memory only, also for `persist:` partitions; requests created afterwards use it.
+    pub fn set_proxy(&self, partition: &str, proxy: Option<Proxy>) {
+        let mut proxies = self.proxies.write().unwrap_or_else(PoisonError::into_inner);
+        match proxy {
+            Some(proxy) => proxies.insert(partition.to_owned(), proxy),
+            None => proxies.remove(partition),
+        };
     }
 
     /// A partition's cookies, as Electron's `session.cookies`.
@@ -212,6 +235,11 @@ impl SessionStore for Sessions {
 
     fn user_agent(&self, partition: &str) -> Option<String> {
         self.partitions.user_agent(partition)
+    }
+
+    fn proxy(&self, partition: &str) -> Option<Proxy> {
+        let proxies = self.proxies.read().unwrap_or_else(PoisonError::into_inner);
+        proxies.get(partition).cloned()
     }
 }
 

@@ -97,7 +97,9 @@ pub struct Server {
 
 impl Server {
     /// Starts a server on an ephemeral loopback port.
-    pub fn start(handler: impl Fn(&Received, &mut Conn) -> After + Send + Sync + 'static) -> Server {
+    pub fn start(
+        handler: impl Fn(&Received, &mut Conn) -> After + Send + Sync + 'static,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -130,7 +132,12 @@ impl Server {
     }
 }
 
-fn serve_connection(stream: TcpStream, connection: usize, handler: &Handler, log: &Mutex<Vec<Received>>) {
+fn serve_connection(
+    stream: TcpStream,
+    connection: usize,
+    handler: &Handler,
+    log: &Mutex<Vec<Received>>,
+) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut conn = Conn { stream };
     while let Some(request) = read_request(&mut reader, connection) {
@@ -159,7 +166,12 @@ fn read_request(reader: &mut BufReader<TcpStream>, connection: usize) -> Option<
     let headers: Vec<(String, String)> = parsed
         .headers
         .iter()
-        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let mut received = Received {
         method: parsed.method?.to_owned(),
@@ -292,7 +304,10 @@ pub fn response(events: &[Event]) -> Option<&electron_net_host::ResponseHead> {
 }
 
 /// Drives a request until `stop` says so, blocking; returns what was seen.
-pub fn drive_until(request: &mut ClientRequest, mut stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
+pub fn drive_until(
+    request: &mut ClientRequest,
+    mut stop: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
     let mut seen = Vec::new();
     while !request.is_done().expect("is_done") {
         for event in request.wait_events(1, 1 << 20, 1000).expect("events") {

@@ -15,7 +15,14 @@ fn get_success_emits_finish_close_response_data_end_close() {
     let events = get(&client(), &server.url("/"));
     assert_eq!(
         names(&events),
-        ["finish", "close", "response", "data", "end", "response-close"]
+        [
+            "finish",
+            "close",
+            "response",
+            "data",
+            "end",
+            "response-close"
+        ]
     );
     assert_eq!(body(&events), b"hello");
     let head = response(&events).unwrap();
@@ -28,7 +35,10 @@ fn connection_refused_emits_finish_close_error() {
     let url = format!("http://127.0.0.1:{}/", closed_port());
     let events = get(&client(), &url);
     assert_eq!(names(&events), ["finish", "close", "error"]);
-    assert_eq!(error_message(&events).unwrap(), "net::ERR_CONNECTION_REFUSED");
+    assert_eq!(
+        error_message(&events).unwrap(),
+        "net::ERR_CONNECTION_REFUSED"
+    );
 }
 
 #[test]
@@ -38,7 +48,9 @@ fn abort_before_end_emits_abort_close() {
         After::KeepAlive
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.write(b"partial").unwrap();
     request.abort().unwrap();
     let events = request.events_until_done().unwrap();
@@ -58,7 +70,9 @@ fn abort_after_end_before_response_emits_finish_close_abort() {
         After::Close
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(None).unwrap();
     let mut events = request.poll_events(16, 0).unwrap();
     wait_arrival.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -75,19 +89,26 @@ fn abort_after_response_started_closes_response_without_end_or_error() {
         After::Close
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(None).unwrap();
     let mut events = drive_until(&mut request, |e| matches!(e, Event::Response(_)));
     request.abort().unwrap();
     events.extend(request.events_until_done().unwrap());
     let names = names(&events);
-    assert_eq!(names, ["finish", "close", "response", "abort", "response-close"]);
+    assert_eq!(
+        names,
+        ["finish", "close", "response", "abort", "response-close"]
+    );
 }
 
 #[test]
 fn abort_is_emitted_at_most_once_and_nothing_follows_the_last_close() {
     let client = client();
-    let mut request = client.request(&RequestOptions::url("http://127.0.0.1:9/")).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url("http://127.0.0.1:9/"))
+        .unwrap();
     request.abort().unwrap();
     request.abort().unwrap();
     let events = request.events_until_done().unwrap();
@@ -106,7 +127,14 @@ fn body_failing_mid_stream_errors_request_then_closes_response() {
     let events = get(&client(), &server.url("/"));
     assert_eq!(
         names(&events),
-        ["finish", "close", "response", "data", "error", "response-close"]
+        [
+            "finish",
+            "close",
+            "response",
+            "data",
+            "error",
+            "response-close"
+        ]
     );
     assert_eq!(
         error_message(&events).unwrap(),

@@ -53,7 +53,14 @@ fn truncated_chunked_body_is_incomplete_chunked_encoding() {
     );
     assert_eq!(
         names(&events),
-        ["finish", "close", "response", "data", "error", "response-close"]
+        [
+            "finish",
+            "close",
+            "response",
+            "data",
+            "error",
+            "response-close"
+        ]
     );
 }
 
@@ -117,8 +124,14 @@ fn slow_first_byte_times_out_within_the_budget() {
     let mut request = client.request(&options).unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
-    assert_eq!(error_message(&events).as_deref(), Some("net::ERR_TIMED_OUT"));
-    assert!(started.elapsed() < Duration::from_secs(3), "gave up before the server answered");
+    assert_eq!(
+        error_message(&events).as_deref(),
+        Some("net::ERR_TIMED_OUT")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "gave up before the server answered"
+    );
 }
 
 #[test]
@@ -140,7 +153,10 @@ fn stalled_body_times_out_between_bytes() {
     let mut request = client.request(&options).unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
-    assert_eq!(error_message(&events).as_deref(), Some("net::ERR_TIMED_OUT"));
+    assert_eq!(
+        error_message(&events).as_deref(),
+        Some("net::ERR_TIMED_OUT")
+    );
     assert_eq!(body(&events), b"some");
 }
 
@@ -194,7 +210,10 @@ fn response_with_150_headers_and_200_set_cookie_lines_arrives_intact() {
     assert_eq!(set_cookie.values.len(), 200);
     assert_eq!(set_cookie.values[199], "c199=v199; Path=/");
     assert_eq!(
-        head.headers.iter().filter(|h| h.name.starts_with("x-header-")).count(),
+        head.headers
+            .iter()
+            .filter(|h| h.name.starts_with("x-header-"))
+            .count(),
         150
     );
 }
@@ -237,7 +256,9 @@ fn network_policy_denial_is_blocked_by_client() {
         conn.respond(200, &[], "no");
         After::KeepAlive
     });
-    let network = Network::builder().policy(std::sync::Arc::new(DenyAll)).build();
+    let network = Network::builder()
+        .policy(std::sync::Arc::new(DenyAll))
+        .build();
     let client = client_builder().network(network).build().unwrap();
     let events = get(&client, &server.url("/"));
     assert_eq!(
@@ -261,6 +282,9 @@ fn only_if_cached_is_a_cache_miss_without_touching_the_network() {
     let mut request = client.request(&options).unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
-    assert_eq!(error_message(&events).as_deref(), Some("net::ERR_CACHE_MISS"));
+    assert_eq!(
+        error_message(&events).as_deref(),
+        Some("net::ERR_CACHE_MISS")
+    );
     assert!(server.received().is_empty());
 }

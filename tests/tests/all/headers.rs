@@ -13,7 +13,9 @@ fn echo_server() -> Server {
 #[test]
 fn set_header_rejects_invalid_names_and_values_with_electron_messages() {
     let client = client();
-    let mut request = client.request(&RequestOptions::url("http://127.0.0.1/")).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url("http://127.0.0.1/"))
+        .unwrap();
     for (name, message) in [
         ("a b", "Invalid header name: 'a b'"),
         ("a:b", "Invalid header name: 'a:b'"),
@@ -35,7 +37,9 @@ fn set_header_rejects_invalid_names_and_values_with_electron_messages() {
 #[test]
 fn headers_are_case_insensitive_and_keep_their_position() {
     let client = client();
-    let mut request = client.request(&RequestOptions::url("http://127.0.0.1/")).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url("http://127.0.0.1/"))
+        .unwrap();
     request.set_header("X-First", "1").unwrap();
     request.set_header("X-Second", "2").unwrap();
     request.set_header("x-FIRST", "3").unwrap();
@@ -55,7 +59,9 @@ fn headers_are_case_insensitive_and_keep_their_position() {
 fn headers_go_out_in_insertion_order() {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.set_header("X-C", "3").unwrap();
     request.set_header("X-A", "1").unwrap();
     request.set_header("X-B", "2").unwrap();
@@ -99,7 +105,9 @@ fn set_header_after_write_or_start_throws() {
 fn fails_with_invalid_argument(name: &str, value: &str) {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.set_header(name, value).unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
@@ -109,7 +117,10 @@ fn fails_with_invalid_argument(name: &str, value: &str) {
         "{name}: {value}"
     );
     assert_eq!(names(&events), ["finish", "close", "error"]);
-    assert!(server.received().is_empty(), "{name} must not reach the server");
+    assert!(
+        server.received().is_empty(),
+        "{name} must not reach the server"
+    );
 }
 
 #[test]
@@ -139,7 +150,9 @@ fn restricted_headers_fail_the_request_asynchronously() {
 fn allowed_sensitive_headers_are_sent() {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.set_header("Authorization", "Bearer t").unwrap();
     request.set_header("Cookie", "a=b").unwrap();
     request.set_header("Connection", "close").unwrap();
@@ -162,7 +175,9 @@ fn control_byte_in_value_is_accepted_then_fails_the_request() {
 fn non_ascii_values_are_sent_as_utf8() {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.set_header("X-Name", "Zoë").unwrap();
     request.end(None).unwrap();
     request.events_until_done().unwrap();
@@ -173,7 +188,9 @@ fn non_ascii_values_are_sent_as_utf8() {
 fn a_thousand_headers_do_not_trap_the_instance() {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     for i in 0..1000 {
         request.set_header(&format!("X-H{i}"), "value").unwrap();
     }
@@ -191,8 +208,12 @@ fn a_thousand_headers_do_not_trap_the_instance() {
 fn huge_header_value_gives_an_error_event_not_a_trap() {
     let server = echo_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
-    request.set_header("X-Big", &"a".repeat(2 * 1024 * 1024)).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
+    request
+        .set_header("X-Big", &"a".repeat(2 * 1024 * 1024))
+        .unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
     assert_eq!(
@@ -217,11 +238,39 @@ fn user_agent_is_sent_by_default_and_user_value_wins() {
     let server = echo_server();
     let client = client();
     get(&client, &server.url("/"));
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.set_header("User-Agent", "mine/1").unwrap();
     request.end(None).unwrap();
     request.events_until_done().unwrap();
     let received = server.received();
-    assert!(received[0].header("user-agent").unwrap().starts_with("electron-net/"));
+    assert!(
+        received[0]
+            .header("user-agent")
+            .unwrap()
+            .starts_with("electron-net/")
+    );
     assert_eq!(received[1].header("user-agent"), Some("mine/1"));
+}
+
+#[test]
+fn headers_and_encoding_are_fixed_once_end_is_called() {
+    let client = client();
+    let mut request = client
+        .request(&RequestOptions::url("http://127.0.0.1:9/"))
+        .unwrap();
+    request.end(None).unwrap();
+    assert_eq!(
+        request.set_header("X-Late", "1").unwrap_err().to_string(),
+        "Can't set headers after they are sent"
+    );
+    assert_eq!(
+        request.remove_header("X-Late").unwrap_err().to_string(),
+        "Can't remove headers after they are sent"
+    );
+    assert_eq!(
+        request.set_chunked_encoding(true).unwrap_err().to_string(),
+        "chunkedEncoding can only be set before the request is started"
+    );
 }

@@ -68,7 +68,10 @@ fn path_with_space_throws_type_error() {
         ..RequestOptions::empty()
     };
     let error = create_error(&options);
-    assert_eq!(error.to_string(), "Request path contains unescaped characters");
+    assert_eq!(
+        error.to_string(),
+        "Request path contains unescaped characters"
+    );
     assert!(error.is_type_error());
 }
 

@@ -1036,3 +1036,36 @@ fn origin_is_null_after_a_cross_origin_307_of_a_post() {
     assert_eq!(received[1].body, b"form=1");
     assert_eq!(received[1].header("origin"), Some("null"));
 }
+
+/// The redirect decision waits until the caller has been handed the `redirect` event, even when
+/// it takes events one at a time.
+#[test]
+fn redirect_decision_waits_until_the_event_is_delivered() {
+    let target = Server::start(|_, conn| {
+        conn.respond(200, &[], "arrived");
+        After::KeepAlive
+    });
+    let location = target.url("/");
+    let server = Server::start(move |_, conn| {
+        conn.respond(302, &[("Location", &location)], "");
+        After::KeepAlive
+    });
+    let client = client();
+    let options = RequestOptions {
+        redirect: Some("manual".into()),
+        ..RequestOptions::url(server.url("/"))
+    };
+    let mut request = client.request(&options).unwrap();
+    request.end(None).unwrap();
+    let mut events = Vec::new();
+    while !request.is_done().unwrap() {
+        for event in request.wait_events(1, 1 << 20, 1000).unwrap() {
+            if let Event::Redirect(_) = event {
+                request.follow_redirect().unwrap();
+            }
+            events.push(event);
+        }
+    }
+    assert_eq!(error_message(&events), None);
+    assert_eq!(body(&events), b"arrived");
+}

@@ -78,12 +78,17 @@ fn head_204_and_304_have_no_body() {
             "{path}"
         );
     }
-    let mut head = client.request(&options(&server.url("/head"), "HEAD")).unwrap();
+    let mut head = client
+        .request(&options(&server.url("/head"), "HEAD"))
+        .unwrap();
     head.end(None).unwrap();
     let events = head.events_until_done().unwrap();
     assert_eq!(response(&events).unwrap().status_code, 200);
     assert!(body(&events).is_empty());
-    assert!(error_message(&events).is_none(), "HEAD reads no body despite Content-Length");
+    assert!(
+        error_message(&events).is_none(),
+        "HEAD reads no body despite Content-Length"
+    );
 }
 
 #[test]
@@ -117,7 +122,9 @@ fn unread_response_slows_the_server_down() {
         After::Close
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(None).unwrap();
     // Take the head but never ask for body bytes.
     let mut events = Vec::new();
@@ -146,7 +153,9 @@ fn max_bytes_bounds_each_batch_of_body() {
         After::KeepAlive
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(None).unwrap();
     let mut total = 0;
     while !request.is_done().unwrap() {
@@ -172,7 +181,9 @@ fn large_download_arrives_complete() {
         After::Close
     });
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(None).unwrap();
     let mut received = 0usize;
     let mut checksum = 0u64;
@@ -180,7 +191,8 @@ fn large_download_arrives_complete() {
         for event in request.wait_events(64, 1 << 20, 1000).unwrap() {
             if let Event::Data(bytes) = event {
                 for (i, b) in bytes.iter().enumerate() {
-                    checksum = checksum.wrapping_add(((received + i) % 65536 % 253) as u64 ^ u64::from(*b));
+                    checksum = checksum
+                        .wrapping_add(((received + i) % 65536 % 253) as u64 ^ u64::from(*b));
                 }
                 received += bytes.len();
             }
@@ -194,7 +206,11 @@ fn large_download_arrives_complete() {
 fn concurrent_requests_never_cross_bodies_or_headers() {
     let server = Server::start(|req, conn| {
         let token = req.header("x-token").unwrap_or("none").to_owned();
-        conn.respond(200, &[("X-Echo", &token)], format!("{token}:{}", req.body.len()));
+        conn.respond(
+            200,
+            &[("X-Echo", &token)],
+            format!("{token}:{}", req.body.len()),
+        );
         After::KeepAlive
     });
     let client = client();
@@ -245,4 +261,63 @@ fn sequential_requests_reuse_a_pooled_connection() {
     let connections: std::collections::HashSet<_> =
         server.received().iter().map(|r| r.connection).collect();
     assert!(connections.len() <= 2, "{connections:?}");
+}
+
+#[test]
+fn requests_driven_only_by_non_blocking_polls_complete() {
+    let server = Server::start(|_, conn| {
+        conn.respond(200, &[], vec![b'z'; 1024]);
+        After::KeepAlive
+    });
+    let client = client();
+    for _ in 0..30 {
+        let mut request = client
+            .request(&RequestOptions::url(server.url("/")))
+            .unwrap();
+        request.end(None).unwrap();
+        let mut events = Vec::new();
+        while !request.is_done().unwrap() {
+            events.extend(request.poll_events(64, 1 << 20).unwrap());
+        }
+        assert_eq!(error_message(&events), None);
+        assert_eq!(body(&events).len(), 1024);
+    }
+}
+
+#[test]
+fn a_reader_pausing_longer_than_the_between_bytes_limit_is_not_timed_out() {
+    let (resumed, wait_resume) = std::sync::mpsc::channel::<()>();
+    let wait_resume = Mutex::new(wait_resume);
+    let server = Server::start(move |_, conn| {
+        conn.raw("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst");
+        let _ = wait_resume
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(100));
+        conn.raw("later");
+        After::Close
+    });
+    let options = RequestOptions {
+        timeouts: electron_net_host::Timeouts {
+            connect_ms: None,
+            first_byte_ms: None,
+            between_bytes_ms: Some(400),
+        },
+        ..RequestOptions::url(server.url("/"))
+    };
+    let client = client();
+    let mut request = client.request(&options).unwrap();
+    request.end(None).unwrap();
+    let mut events = Vec::new();
+    while body(&events).len() < 5 {
+        events.extend(request.wait_events(16, 1 << 20, 1000).unwrap());
+    }
+    // The consumer stops reading for longer than the limit, then comes back.
+    request.poll_events(16, 0).unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    resumed.send(()).unwrap();
+    events.extend(request.events_until_done().unwrap());
+    assert_eq!(error_message(&events), None);
+    assert_eq!(body(&events), b"firstlater");
 }

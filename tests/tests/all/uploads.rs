@@ -18,9 +18,9 @@ fn pattern(len: usize) -> Vec<u8> {
 }
 
 fn expected(body: &[u8]) -> String {
-    let digest = body
-        .iter()
-        .fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(*b)));
+    let digest = body.iter().fold(0u64, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u64::from(*b))
+    });
     format!("{} {}", body.len(), digest)
 }
 
@@ -124,10 +124,15 @@ fn end_without_body_sends_content_length_zero_for_post_and_put_only() {
 fn get_with_a_body_is_allowed_and_sent() {
     let server = echo_length_server();
     let client = client();
-    let mut request = client.request(&RequestOptions::url(server.url("/"))).unwrap();
+    let mut request = client
+        .request(&RequestOptions::url(server.url("/")))
+        .unwrap();
     request.end(Some(b"payload")).unwrap();
     let events = request.events_until_done().unwrap();
-    assert_eq!(String::from_utf8(body(&events)).unwrap(), expected(b"payload"));
+    assert_eq!(
+        String::from_utf8(body(&events)).unwrap(),
+        expected(b"payload")
+    );
     assert_eq!(server.received()[0].method, "GET");
 }
 
@@ -137,7 +142,10 @@ fn write_after_end_fails_and_the_request_continues() {
     let client = client();
     let mut request = client.request(&options(&server.url("/"), "POST")).unwrap();
     request.end(Some(b"abc")).unwrap();
-    assert_eq!(request.write(b"more").unwrap_err().to_string(), "write after end");
+    assert_eq!(
+        request.write(b"more").unwrap_err().to_string(),
+        "write after end"
+    );
     assert_eq!(
         request.end(Some(b"more")).unwrap_err().to_string(),
         "write after end"
@@ -180,7 +188,10 @@ fn data_written_before_switching_to_chunked_is_kept() {
     request.set_chunked_encoding(true).unwrap();
     request.end(Some(b"late")).unwrap();
     let events = request.events_until_done().unwrap();
-    assert_eq!(String::from_utf8(body(&events)).unwrap(), expected(b"early late"));
+    assert_eq!(
+        String::from_utf8(body(&events)).unwrap(),
+        expected(b"early late")
+    );
 }
 
 /// Electron crashes here (behaviour §10); the component sends an empty chunked body.
@@ -219,8 +230,70 @@ fn upload_progress_starts_inactive_and_reaches_the_total() {
     let order = names(&events);
     let last_progress = order.iter().rposition(|n| *n == "upload-progress").unwrap();
     let response = order.iter().position(|n| *n == "response").unwrap();
-    assert!(last_progress < response, "final progress comes before the response");
+    assert!(
+        last_progress < response,
+        "final progress comes before the response"
+    );
     let after = request.upload_progress().unwrap();
     assert!(after.active && after.started);
     assert_eq!(after.current, 300_000.0);
+}
+
+/// A server that answers before the upload ends (an echo streaming back) must not stop the upload:
+/// `finish` still comes and every byte makes the round trip.
+#[test]
+fn chunked_upload_keeps_flowing_after_an_early_response() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+            line.clear();
+        }
+        writer
+            .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .unwrap();
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).unwrap();
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; size + 2];
+            std::io::Read::read_exact(&mut reader, &mut chunk).unwrap();
+            if size == 0 {
+                writer.write_all(b"0\r\n\r\n").unwrap();
+                return;
+            }
+            write!(writer, "{size:x}\r\n").unwrap();
+            writer.write_all(&chunk).unwrap();
+        }
+    });
+    let client = client();
+    let mut request = client
+        .request(&options(&format!("http://127.0.0.1:{port}/"), "POST"))
+        .unwrap();
+    request.set_chunked_encoding(true).unwrap();
+    let mut events = Vec::new();
+    let mut sent = Vec::new();
+    for i in 0..20u8 {
+        let piece = vec![b'a' + i; 1000];
+        request.write(&piece).unwrap();
+        sent.extend_from_slice(&piece);
+        // Let the echo come back while the upload is still going.
+        for _ in 0..3 {
+            events.extend(request.wait_events(64, 1 << 20, 50).unwrap());
+        }
+    }
+    assert!(
+        response(&events).is_some(),
+        "the response started before end()"
+    );
+    request.end(None).unwrap();
+    events.extend(request.events_until_done().unwrap());
+    assert_eq!(error_message(&events), None);
+    assert!(names(&events).contains(&"finish"));
+    assert_eq!(body(&events), sent);
 }

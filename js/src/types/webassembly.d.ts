@@ -1,0 +1,12 @@
+// The parts of the WebAssembly JS API this package and jco's generated bindings use. TypeScript
+// only declares WebAssembly in its DOM libraries, and @types/node 20 does not.
+declare namespace WebAssembly {
+  class Module {
+    private constructor();
+  }
+  class Instance {
+    readonly exports: Record<string, unknown>;
+  }
+  class RuntimeError extends Error {}
+  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
+}
