@@ -153,9 +153,26 @@ fn load_component(
             .and_then(|()| std::fs::rename(&temporary, &path));
         if stored.is_err() {
             let _ = std::fs::remove_file(&temporary);
+        } else {
+            remove_stale_compilations(dir, &path);
         }
     }
     Ok(component)
+}
+
+/// Other builds' compiled components (older guests or wasmtime versions) are never loaded again.
+fn remove_stale_compilations(dir: &Path, current: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path != current && name.starts_with("electron-net-") && name.ends_with(".cwasm") {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl Client {

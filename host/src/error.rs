@@ -51,7 +51,8 @@ impl fmt::Display for Error {
         match &self.kind {
             Kind::Request(error) => f.write_str(&error.message),
             Kind::Runtime(error) => write!(f, "component runtime error: {error:#}"),
-            Kind::Storage(error) => write!(f, "session store error: {error}"),
+            // The cause is this error's `source()`; printing it here too would repeat it.
+            Kind::Storage(_) => f.write_str("session store error"),
         }
     }
 }

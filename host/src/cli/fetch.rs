@@ -11,7 +11,7 @@ use clap::Args;
 use console::Term;
 use directories::ProjectDirs;
 use electron_net_host::{
-    AuthInfo, CredentialProvider, Credentials, ErrorCode, Event, RedirectInfo, RequestError,
+    AuthInfo, CredentialProvider, Credentials, ErrorCode, Event, Proxy, RedirectInfo, RequestError,
     RequestOptions, ResponseHead, Sessions, Timeouts,
 };
 
@@ -64,6 +64,11 @@ pub struct RequestArgs {
     /// them in the data directory across runs [default: the default session, in memory]
     #[arg(long, value_name = "NAME")]
     partition: Option<String>,
+
+    /// Route the partition's requests through this HTTP proxy (http://[USER:PASSWORD@]HOST:PORT);
+    /// a proxy that asks for credentials is answered from the URL or, on a terminal, a prompt
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
 
     /// Where persist: partitions are kept [default: the user's data directory]
     #[arg(long, value_name = "DIR", env = "ELECTRON_NET_DATA_DIR")]
@@ -118,9 +123,18 @@ pub struct RequestArgs {
     engine: EngineArgs,
 }
 
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Failed(anyhow::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(message) => f.write_str(message),
+            Failure::Failed(error) => write!(f, "{error:#}"),
+        }
+    }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -181,9 +195,20 @@ fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
 
     let answers_logins = user.is_some();
     let mut builder = super::client_builder(&args.engine)?;
-    if let Some(user) = user {
-        builder = builder.credentials(Arc::new(user));
+    if user.is_some() || interactive {
+        builder = builder.credentials(Arc::new(CliCredentials {
+            user,
+            prompt_for_proxy: interactive,
+        }));
     }
+    let proxy = match args.proxy.take() {
+        Some(proxy) => Some(
+            proxy
+                .parse::<Proxy>()
+                .map_err(|error| Failure::Usage(error.to_string()))?,
+        ),
+        None => None,
+    };
     // Opening the store costs time, so only requests in a persist: partition pay for it.
     let persistent = options
         .partition
@@ -191,9 +216,14 @@ fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
         .is_some_and(|p| p.starts_with("persist:"));
     let sessions = if persistent {
         Some(Sessions::with_data_dir(data_dir(args.data_dir.take())?)?)
+    } else if proxy.is_some() {
+        Some(Sessions::new())
     } else {
         None
     };
+    if let (Some(sessions), Some(proxy)) = (&sessions, proxy) {
+        sessions.set_proxy(options.partition.as_deref().unwrap_or(""), Some(proxy));
+    }
     if let Some(sessions) = &sessions {
         builder = builder.sessions(Arc::new(sessions.clone()));
     }
@@ -310,7 +340,7 @@ fn outcome(
     }
 }
 
-fn data_dir(chosen: Option<PathBuf>) -> Result<PathBuf, Failure> {
+pub(super) fn data_dir(chosen: Option<PathBuf>) -> Result<PathBuf, Failure> {
     let default =
         || ProjectDirs::from("", "", "electron-net").map(|dirs| dirs.data_dir().to_owned());
     chosen.or_else(default).ok_or_else(|| {
@@ -358,8 +388,8 @@ fn body(data: Option<String>, file: Option<PathBuf>, chunked: bool) -> Result<Bo
 }
 
 /// `--user`, offered only to the requested URL's own host and port: after a redirect to another
-/// server that server gets a `login` event of its own (security checklist A.4), which is why this
-/// is not the library's `StaticCredentials`.
+/// server that server gets a `login` event of its own (security checklist A.4). The library's
+/// `StaticCredentials` does the same; this one also reports its answers under `--trace`.
 struct UserCredentials {
     host: String,
     port: u16,
@@ -401,7 +431,24 @@ impl UserCredentials {
     }
 }
 
-impl CredentialProvider for UserCredentials {
+impl UserCredentials {
+    fn answer(&self, info: &AuthInfo) -> Option<Credentials> {
+        let own_server = !info.is_proxy && info.host == self.host && info.port == self.port;
+        if own_server && self.trace {
+            eprintln!("* answering the {} login from --user", info.scheme);
+        }
+        own_server.then(|| self.credentials.clone())
+    }
+}
+
+/// The CLI's answers to challenges the host sees first: `--user` for the URL's own server, and a
+/// terminal prompt for a proxy (server logins without `--user` arrive as `login` events).
+struct CliCredentials {
+    user: Option<UserCredentials>,
+    prompt_for_proxy: bool,
+}
+
+impl CredentialProvider for CliCredentials {
     fn provide_credentials(
         &self,
         _: &str,
@@ -409,11 +456,14 @@ impl CredentialProvider for UserCredentials {
         info: &AuthInfo,
         _: u32,
     ) -> Option<Credentials> {
-        let own_server = !info.is_proxy && info.host == self.host && info.port == self.port;
-        if own_server && self.trace {
-            eprintln!("* answering the {} login from --user", info.scheme);
+        if info.is_proxy {
+            return if self.prompt_for_proxy {
+                prompt_login(info).ok().flatten()
+            } else {
+                None
+            };
         }
-        own_server.then(|| self.credentials.clone())
+        self.user.as_ref().and_then(|user| user.answer(info))
     }
 }
 

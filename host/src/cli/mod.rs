@@ -1,5 +1,6 @@
 //! The command line: argument parsing, dispatch, and what the request command and the demo share.
 
+mod cookies;
 mod demo;
 mod fetch;
 mod progress;
@@ -49,6 +50,8 @@ enum Command {
     /// Tour a GET, a redirect chain, a login, a chunked upload and an abort against a loopback
     /// server in this process (no network needed); exits non-zero if a step misbehaves
     Demo(EngineArgs),
+    /// List, set or remove the cookies of a persist: partition (Electron's session.cookies)
+    Cookies(cookies::CookiesArgs),
 }
 
 /// How the component is loaded.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Demo(engine)) => demo::run(&engine),
+        Some(Command::Cookies(args)) => cookies::run(args),
         None => fetch::run(cli.request),
     }
 }
