@@ -6,7 +6,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::partition::Change;
+use crate::partition::{Change, Journal};
 
 /// The space an authentication answer is valid in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +55,7 @@ pub struct AuthEntry {
 #[derive(Debug, Default)]
 pub struct AuthCache {
     entries: Vec<AuthEntry>,
-    journal: Option<Vec<Change>>,
+    journal: Journal,
 }
 
 impl AuthCache {
@@ -133,21 +133,16 @@ impl AuthCache {
 
     /// Starts recording changes for [`AuthCache::take_changes`].
     pub fn enable_journal(&mut self) {
-        self.journal.get_or_insert_with(Vec::new);
+        self.journal.enable();
     }
 
     /// The changes since the last call (empty when the journal is off).
     pub fn take_changes(&mut self) -> Vec<Change> {
-        self.journal
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
+        self.journal.take()
     }
 
     fn record(&mut self, change: Change) {
-        if let Some(journal) = &mut self.journal {
-            journal.push(change);
-        }
+        self.journal.record(change);
     }
 }
 

@@ -22,7 +22,7 @@ use crate::parse::{
     Expiry, MAX_ATTRIBUTE_BYTES, MAX_NAME_VALUE_BYTES, ParsedCookie, is_forbidden_control,
     parse_set_cookie,
 };
-use crate::partition::Change;
+use crate::partition::{Change, Journal};
 
 /// Cookies kept per registrable domain (Chromium's limit). Going over evicts down to
 /// [`PURGED_COOKIES_PER_DOMAIN`], so eviction runs once per 30 new cookies, not for every one.
@@ -209,7 +209,7 @@ pub struct CookieJar {
     cookies: Vec<Entry>,
     next_seq: u64,
     /// Changes since the last [`CookieJar::take_changes`], when someone persists them.
-    journal: Option<Vec<Change>>,
+    journal: Journal,
 }
 
 impl fmt::Debug for CookieJar {
@@ -227,7 +227,7 @@ impl CookieJar {
             clock,
             cookies: Vec::new(),
             next_seq: 0,
-            journal: None,
+            journal: Journal::default(),
         }
     }
 
@@ -414,21 +414,16 @@ impl CookieJar {
 
     /// Starts recording changes for [`CookieJar::take_changes`].
     pub fn enable_journal(&mut self) {
-        self.journal.get_or_insert_with(Vec::new);
+        self.journal.enable();
     }
 
     /// The changes since the last call (empty when the journal is off).
     pub fn take_changes(&mut self) -> Vec<Change> {
-        self.journal
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
+        self.journal.take()
     }
 
     fn record(&mut self, change: Change) {
-        if let Some(journal) = &mut self.journal {
-            journal.push(change);
-        }
+        self.journal.record(change);
     }
 
     /// Cookies selected by `keep`, in sending order: longer paths first, then earlier creation

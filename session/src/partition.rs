@@ -27,6 +27,26 @@ pub enum Change {
     AuthRemoved(ProtectionSpace),
 }
 
+/// Changes waiting to be persisted: records nothing until a store enables it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Journal(Option<Vec<Change>>);
+
+impl Journal {
+    pub(crate) fn enable(&mut self) {
+        self.0.get_or_insert_with(Vec::new);
+    }
+
+    pub(crate) fn take(&mut self) -> Vec<Change> {
+        self.0.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    pub(crate) fn record(&mut self, change: Change) {
+        if let Some(journal) = &mut self.0 {
+            journal.push(change);
+        }
+    }
+}
+
 /// A persisted partition's state, as a store hands it back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
