@@ -6,11 +6,10 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
+use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{Config, Engine, Store};
 
 use crate::bindings::electron::net::types::{Credentials, UploadProgress};
-use crate::bindings::electron::net::{credentials, session, types};
 use crate::bindings::exports::electron::net::client::{Event, RequestOptions, Timeouts};
 use crate::bindings::{Component as Bindings, ComponentPre};
 use crate::credentials::{CredentialProvider, NoCredentials};
@@ -87,9 +86,7 @@ impl ClientBuilder {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
         repair_http_error_code(&mut linker)?;
-        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
-        session::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
-        credentials::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        crate::state::add_to_linker(&mut linker, |state| &mut state.electron_net)?;
         let pre = ComponentPre::new(linker.instantiate_pre(&component)?)?;
         let network = match self.network {
             Some(network) => network,

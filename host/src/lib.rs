@@ -44,3 +44,4 @@ pub use electron_net_session::{
 pub use error::Error;
 pub use network::{InvalidProxy, Network, NetworkBuilder, NetworkPolicy, Proxy};
 pub use session::{Cookies, SessionStore, Sessions, SessionsBuilder};
+pub use state::{ElectronNetCtx, add_to_linker};

@@ -22,8 +22,30 @@ pub(crate) struct HostState {
     pub(crate) wasi: WasiCtx,
     pub(crate) http: WasiHttpCtx,
     pub(crate) network: Network,
-    pub(crate) sessions: Arc<dyn SessionStore>,
-    pub(crate) credentials: Arc<dyn CredentialProvider>,
+    pub(crate) electron_net: ElectronNetCtx,
+}
+
+/// What the component's own imports (`electron:net/session` and `electron:net/credentials`) are
+/// served from. Embedders with their own store data keep one of these in it and call
+/// [`add_to_linker`]; [`crate::Client`] does exactly that.
+pub struct ElectronNetCtx {
+    /// The session partitions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The credentials callback.
+    pub credentials: Arc<dyn CredentialProvider>,
+}
+
+/// Adds the component's `electron:net` imports to `linker`, served from the [`ElectronNetCtx`]
+/// that `get` finds in the store's data. The embedder adds WASI and wasi:http itself
+/// (`wasmtime_wasi::p2::add_to_linker_sync`, `wasmtime_wasi_http::p2::add_only_http_to_linker_sync`).
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut wasmtime::component::Linker<T>,
+    get: fn(&mut T) -> &mut ElectronNetCtx,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::HasSelf;
+    types::add_to_linker::<T, HasSelf<ElectronNetCtx>>(linker, get)?;
+    session::add_to_linker::<T, HasSelf<ElectronNetCtx>>(linker, get)?;
+    credentials::add_to_linker::<T, HasSelf<ElectronNetCtx>>(linker, get)
 }
 
 impl HostState {
@@ -40,8 +62,10 @@ impl HostState {
             wasi: WasiCtx::builder().build(),
             http,
             network,
-            sessions,
-            credentials,
+            electron_net: ElectronNetCtx {
+                sessions,
+                credentials,
+            },
         }
     }
 }
@@ -65,9 +89,9 @@ impl WasiHttpView for HostState {
     }
 }
 
-impl types::Host for HostState {}
+impl types::Host for ElectronNetCtx {}
 
-impl session::Host for HostState {
+impl session::Host for ElectronNetCtx {
     fn cookie_header(&mut self, partition: String, context: CookieContext) -> Option<String> {
         self.sessions.cookie_header(&partition, &context)
     }
@@ -107,7 +131,7 @@ impl session::Host for HostState {
     }
 }
 
-impl credentials::Host for HostState {
+impl credentials::Host for ElectronNetCtx {
     fn provide_credentials(
         &mut self,
         partition: String,

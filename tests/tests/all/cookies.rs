@@ -152,3 +152,68 @@ fn http_state_parser_vectors_through_the_component() {
         failures.join("\n")
     );
 }
+
+/// The http-state date vectors (checklist D16) through the real component: each date arrives as
+/// the `Expires` of a `Set-Cookie` from a loopback server, with the jar's clock frozen one day
+/// before the expected instant; the stored cookie must expire exactly then, and an unparsable
+/// date must leave a session cookie.
+#[test]
+fn http_state_date_vectors_through_the_component() {
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for file in ["examples.json", "bsd-examples.json"] {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/http-state/dates/").to_owned() + file;
+        // The BSD file opens with its licence as `//` comment lines, which JSON does not allow.
+        let text: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+        for case in cases {
+            total += 1;
+            let date = case["test"].as_str().unwrap().to_owned();
+            let expected = case["expected"].as_str().map(|text| {
+                let time = httpdate::parse_http_date(text).expect("expected dates are HTTP dates");
+                match time.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(after) => after.as_secs() as i64,
+                    Err(before) => -(before.duration().as_secs() as i64),
+                }
+            });
+            let line = format!("d=1; Expires={date}");
+            let server = Server::start(move |_, conn| {
+                conn.respond(200, &[("Set-Cookie", &line)], "");
+                After::KeepAlive
+            });
+            let clock = FixedClock::new(expected.map_or(1_293_840_000, |t| t - 86_400));
+            let sessions = Sessions::builder().clock(Arc::new(clock)).build().unwrap();
+            let client = client_builder()
+                .sessions(Arc::new(sessions.clone()))
+                .build()
+                .unwrap();
+            let mut request = client
+                .request(&RequestOptions {
+                    use_session_cookies: true,
+                    ..RequestOptions::url(server.url("/"))
+                })
+                .unwrap();
+            request.end(None).unwrap();
+            request.events_until_done().unwrap();
+            let stored = sessions.cookies("").get(&Default::default());
+            let got = stored.first().map(|cookie| cookie.expiration_date);
+            let want = Some(expected.map(|t| t as f64));
+            if stored.len() != 1 || got != want {
+                failures.push(format!(
+                    "{file} {date:?}: stored {got:?}, expected {want:?}"
+                ));
+            }
+        }
+    }
+    println!(
+        "http-state date vectors through the component: {} of {total} pass",
+        total - failures.len()
+    );
+    assert_eq!(total, 70);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
