@@ -633,8 +633,10 @@ mod tests {
             .unwrap()
             .pragma_update(None, "user_version", 99)
             .unwrap();
-        let error = Sessions::with_data_dir(&dir.0).err().unwrap().to_string();
-        assert!(error.contains("newer version"), "{error}");
+        let error = Sessions::with_data_dir(&dir.0).err().unwrap();
+        assert_eq!(error.to_string(), "session store error");
+        let cause = std::error::Error::source(&error).unwrap().to_string();
+        assert!(cause.contains("newer version"), "{cause}");
     }
 
     #[cfg(unix)]
