@@ -47,6 +47,19 @@ fn port_of(req: &Received) -> u16 {
     host.rsplit(':').next().unwrap().parse().expect("port")
 }
 
+/// A server that answers `/start` with a `status` redirect to `location`, and anything else with
+/// 200 `landed`.
+fn redirecting_server(status: u16, location: &'static str) -> Server {
+    Server::start(move |req, conn| {
+        if req.target == "/start" {
+            conn.respond(status, &[("Location", location)], "");
+        } else {
+            conn.respond(200, &[], "landed");
+        }
+        After::KeepAlive
+    })
+}
+
 #[test]
 fn follow_mode_emits_redirect_with_status_method_absolute_url_and_headers_then_follows() {
     let server = Server::start(|req, conn| {
@@ -96,14 +109,7 @@ fn follow_mode_emits_redirect_with_status_method_absolute_url_and_headers_then_f
 
 #[test]
 fn should_not_follow_redirect_when_request_is_aborted_in_redirect_handler() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let client = client();
     let mut request = send(&client, &RequestOptions::url(server.url("/start")), None);
     let events = drive_with(&mut request, |request, event| {
@@ -117,14 +123,7 @@ fn should_not_follow_redirect_when_request_is_aborted_in_redirect_handler() {
 
 #[test]
 fn should_not_follow_redirect_if_redirect_mode_is_error() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let options = RequestOptions {
         redirect: Some("error".into()),
         ..RequestOptions::url(server.url("/start"))
@@ -140,14 +139,7 @@ fn should_not_follow_redirect_if_redirect_mode_is_error() {
 
 #[test]
 fn manual_mode_follows_when_follow_redirect_is_called_in_the_handler() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(301, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(301, "/next");
     let options = RequestOptions {
         redirect: Some("manual".into()),
         ..RequestOptions::url(server.url("/start"))
@@ -180,14 +172,7 @@ fn manual_mode_follows_when_follow_redirect_is_called_in_the_handler() {
 
 #[test]
 fn manual_mode_without_follow_redirect_fails_with_redirect_was_cancelled() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let options = RequestOptions {
         redirect: Some("manual".into()),
         ..RequestOptions::url(server.url("/start"))
@@ -200,14 +185,7 @@ fn manual_mode_without_follow_redirect_fails_with_redirect_was_cancelled() {
 
 #[test]
 fn manual_mode_abort_in_the_handler_emits_abort_without_redirect_was_cancelled() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let options = RequestOptions {
         redirect: Some("manual".into()),
         ..RequestOptions::url(server.url("/start"))
@@ -226,14 +204,7 @@ fn manual_mode_abort_in_the_handler_emits_abort_without_redirect_was_cancelled()
 
 #[test]
 fn follow_redirect_outside_the_redirect_handler_throws() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let expected = "followRedirect() called, but was not waiting for a redirect";
     let options = RequestOptions {
         redirect: Some("manual".into()),
@@ -260,14 +231,7 @@ fn follow_redirect_outside_the_redirect_handler_throws() {
 /// pending".
 #[test]
 fn follow_redirect_in_the_handler_under_follow_mode_is_allowed_and_does_nothing() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let client = client();
     let mut request = send(&client, &RequestOptions::url(server.url("/start")), None);
     let mut outcome = None;
@@ -296,14 +260,7 @@ fn follow_redirect_in_the_handler_under_follow_mode_is_allowed_and_does_nothing(
 /// harmless; the redirect is still pending then.
 #[test]
 fn follow_redirect_twice_in_the_handler_under_manual_mode_follows_once() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let options = RequestOptions {
         redirect: Some("manual".into()),
         ..RequestOptions::url(server.url("/start"))
@@ -376,14 +333,7 @@ fn post_on_301_and_302_becomes_get_without_body_or_body_headers() {
 
 #[test]
 fn put_on_302_stays_put_with_its_body() {
-    let server = Server::start(|req, conn| {
-        if req.target == "/start" {
-            conn.respond(302, &[("Location", "/next")], "");
-        } else {
-            conn.respond(200, &[], "landed");
-        }
-        After::KeepAlive
-    });
+    let server = redirecting_server(302, "/next");
     let options = with_headers(
         options(&server.url("/start"), "PUT"),
         &[("Content-Type", "text/plain")],
