@@ -87,9 +87,10 @@ pub struct Progress {
 enum Stage {
     /// Not sent yet: waiting for `end()` (buffered) or the first `write()` (chunked).
     Idle,
-    /// Request sent; the body may still be uploading; waiting for the response head.
+    /// Request sent (its body may still be uploading, see `Request::upload`); waiting for the
+    /// response head.
     Exchanging(Exchange),
-    /// A redirect was announced; the caller decides before the next poll.
+    /// A redirect was announced; the caller decides before the first poll after seeing it.
     RedirectPending { hop: Hop },
     /// A login was announced; the 401/407 waits here in case the caller declines.
     LoginPending(Box<PendingLogin>),
