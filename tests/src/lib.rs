@@ -240,6 +240,16 @@ pub fn get(client: &Client, url: &str) -> Vec<Event> {
     request.events_until_done().expect("events")
 }
 
+/// Sends a GET to `url` with `headers` set through `set_header`, and returns every event.
+pub fn get_with_headers(client: &Client, url: &str, headers: &[(&str, &str)]) -> Vec<Event> {
+    let mut request = client.request(&RequestOptions::url(url)).expect("request");
+    for (name, value) in headers {
+        request.set_header(name, value).expect("set_header");
+    }
+    request.end(None).expect("end");
+    request.events_until_done().expect("events")
+}
+
 /// Event names in order, with consecutive `data` events folded into one, for order assertions.
 pub fn names(events: &[Event]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();

@@ -58,15 +58,11 @@ fn headers_are_case_insensitive_and_keep_their_position() {
 #[test]
 fn headers_go_out_in_insertion_order() {
     let server = echo_server();
-    let client = client();
-    let mut request = client
-        .request(&RequestOptions::url(server.url("/")))
-        .unwrap();
-    request.set_header("X-C", "3").unwrap();
-    request.set_header("X-A", "1").unwrap();
-    request.set_header("X-B", "2").unwrap();
-    request.end(None).unwrap();
-    request.events_until_done().unwrap();
+    get_with_headers(
+        &client(),
+        &server.url("/"),
+        &[("X-C", "3"), ("X-A", "1"), ("X-B", "2")],
+    );
     let received = &server.received()[0];
     let custom: Vec<_> = received
         .headers
@@ -104,13 +100,7 @@ fn set_header_after_write_or_start_throws() {
 
 fn fails_with_invalid_argument(name: &str, value: &str) {
     let server = echo_server();
-    let client = client();
-    let mut request = client
-        .request(&RequestOptions::url(server.url("/")))
-        .unwrap();
-    request.set_header(name, value).unwrap();
-    request.end(None).unwrap();
-    let events = request.events_until_done().unwrap();
+    let events = get_with_headers(&client(), &server.url("/"), &[(name, value)]);
     assert_eq!(
         error_message(&events).as_deref(),
         Some("net::ERR_INVALID_ARGUMENT"),
@@ -149,15 +139,15 @@ fn restricted_headers_fail_the_request_asynchronously() {
 #[test]
 fn allowed_sensitive_headers_are_sent() {
     let server = echo_server();
-    let client = client();
-    let mut request = client
-        .request(&RequestOptions::url(server.url("/")))
-        .unwrap();
-    request.set_header("Authorization", "Bearer t").unwrap();
-    request.set_header("Cookie", "a=b").unwrap();
-    request.set_header("Connection", "close").unwrap();
-    request.end(None).unwrap();
-    let events = request.events_until_done().unwrap();
+    let events = get_with_headers(
+        &client(),
+        &server.url("/"),
+        &[
+            ("Authorization", "Bearer t"),
+            ("Cookie", "a=b"),
+            ("Connection", "close"),
+        ],
+    );
     assert_eq!(response(&events).unwrap().status_code, 200);
     let received = &server.received()[0];
     assert_eq!(received.header("authorization"), Some("Bearer t"));
@@ -174,13 +164,7 @@ fn control_byte_in_value_is_accepted_then_fails_the_request() {
 #[test]
 fn non_ascii_values_are_sent_as_utf8() {
     let server = echo_server();
-    let client = client();
-    let mut request = client
-        .request(&RequestOptions::url(server.url("/")))
-        .unwrap();
-    request.set_header("X-Name", "Zoë").unwrap();
-    request.end(None).unwrap();
-    request.events_until_done().unwrap();
+    get_with_headers(&client(), &server.url("/"), &[("X-Name", "Zoë")]);
     assert_eq!(server.received()[0].header("x-name"), Some("Zoë"));
 }
 
@@ -207,15 +191,11 @@ fn a_thousand_headers_do_not_trap_the_instance() {
 #[test]
 fn huge_header_value_gives_an_error_event_not_a_trap() {
     let server = echo_server();
-    let client = client();
-    let mut request = client
-        .request(&RequestOptions::url(server.url("/")))
-        .unwrap();
-    request
-        .set_header("X-Big", &"a".repeat(2 * 1024 * 1024))
-        .unwrap();
-    request.end(None).unwrap();
-    let events = request.events_until_done().unwrap();
+    let events = get_with_headers(
+        &client(),
+        &server.url("/"),
+        &[("X-Big", &"a".repeat(2 * 1024 * 1024))],
+    );
     assert_eq!(
         error_message(&events).as_deref(),
         Some("net::ERR_INVALID_ARGUMENT")
