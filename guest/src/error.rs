@@ -37,10 +37,11 @@ pub enum NetError {
     InvalidAuthCredentials,
     CacheMiss,
     ProxyConnectionFailed,
+    InsufficientResources,
 }
 
 impl NetError {
-    const ALL: [NetError; 34] = {
+    const ALL: [NetError; 35] = {
         use NetError::*;
         [
             Failed,
@@ -77,6 +78,7 @@ impl NetError {
             InvalidAuthCredentials,
             CacheMiss,
             ProxyConnectionFailed,
+            InsufficientResources,
         ]
     };
 
@@ -125,6 +127,7 @@ impl NetError {
             InvalidAuthCredentials => "ERR_INVALID_AUTH_CREDENTIALS",
             CacheMiss => "ERR_CACHE_MISS",
             ProxyConnectionFailed => "ERR_PROXY_CONNECTION_FAILED",
+            InsufficientResources => "ERR_INSUFFICIENT_RESOURCES",
         }
     }
 }

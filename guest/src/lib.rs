@@ -258,6 +258,7 @@ fn to_wit_net_error(net: error::NetError) -> wit::NetError {
         N::InvalidAuthCredentials => W::InvalidAuthCredentials,
         N::CacheMiss => W::CacheMiss,
         N::ProxyConnectionFailed => W::ProxyConnectionFailed,
+        N::InsufficientResources => W::InsufficientResources,
     }
 }
 

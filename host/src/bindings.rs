@@ -8,6 +8,9 @@ wasmtime::component::bindgen!({
         "wasi:io": wasmtime_wasi::p2::bindings::io,
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
     },
+    // Exports run on a fiber so that `blocking-poll-events` waits on the caller's runtime (the
+    // WASI and wasi:http imports are linked in their async forms) instead of blocking a thread.
+    exports: { default: async },
     additional_derives: [PartialEq],
     require_store_data_send: true,
 });

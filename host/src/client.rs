@@ -1,39 +1,37 @@
-//! The engine, the linked component and the shared host services, created once; cheap
-//! per-request stores on top.
+//! The async client: requests run on the caller's tokio runtime, each on a worker instance taken
+//! from the pool for as long as the request lives.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use wasmtime::component::{Component, Linker, ResourceAny};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::component::ResourceAny;
 
-use crate::bindings::electron::net::types::{Credentials, UploadProgress};
+use crate::bindings::electron::net::types::{
+    Credentials, ErrorClass, ErrorCode, NetError, RequestError, UploadProgress,
+};
 use crate::bindings::exports::electron::net::client::{Event, RequestOptions, Timeouts};
-use crate::bindings::{Component as Bindings, ComponentPre};
+use crate::component::COMPONENT;
 use crate::credentials::{CredentialProvider, NoCredentials};
 use crate::error::Error;
 use crate::network::Network;
 use crate::session::{SessionStore, Sessions};
-use crate::state::HostState;
+use crate::worker::{Worker, WorkerLimits, Workers};
 
-/// The component this crate was built with (see `build.rs`).
-pub const COMPONENT: &[u8] = include_bytes!(env!("ELECTRON_NET_COMPONENT"));
-
-/// Runs ClientRequests through the component. Cheap to clone; clones share the compiled
-/// component, the connection pool, the sessions and the credentials callback.
+/// Runs ClientRequests through the component, on the tokio runtime of whoever awaits them. Cheap
+/// to clone; clones share the compiled component, the worker pool, the connection pool, the
+/// sessions and the credentials callback.
+///
+/// Pooled connections are driven by tasks on the runtime that opened them, so keep one client
+/// per runtime (or use [`crate::blocking::Client`], which owns its runtime).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    engine: Engine,
-    pre: ComponentPre<HostState>,
+    workers: Workers,
     network: Network,
-    sessions: Arc<dyn SessionStore>,
-    credentials: Arc<dyn CredentialProvider>,
 }
 
 /// Configures a [`Client`].
@@ -44,6 +42,7 @@ pub struct ClientBuilder {
     network: Option<Network>,
     sessions: Option<Arc<dyn SessionStore>>,
     credentials: Option<Arc<dyn CredentialProvider>>,
+    limits: Option<WorkerLimits>,
 }
 
 impl ClientBuilder {
@@ -77,98 +76,35 @@ impl ClientBuilder {
         self
     }
 
+    /// When worker instances are replaced and what each may hold; default
+    /// [`WorkerLimits::default`].
+    pub fn worker_limits(mut self, limits: WorkerLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     /// Compiles (or loads from the cache) and links the component.
     pub fn build(self) -> Result<Client, Error> {
-        let engine = Engine::new(&Config::new())?;
         let bytes = self.component.as_deref().unwrap_or(COMPONENT);
-        let component = load_component(&engine, bytes, self.cache_dir.as_deref())?;
-        let mut linker = Linker::<HostState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
-        repair_http_error_code(&mut linker)?;
-        crate::state::add_to_linker(&mut linker, |state| &mut state.electron_net)?;
-        let pre = ComponentPre::new(linker.instantiate_pre(&component)?)?;
-        let network = match self.network {
-            Some(network) => network,
-            None => Network::builder().build(),
-        };
+        let (engine, pre) = crate::component::prepare(bytes, self.cache_dir.as_deref())?;
+        let workers = Workers::new(
+            engine,
+            pre,
+            self.limits.unwrap_or_default(),
+            self.sessions.unwrap_or_else(|| Arc::new(Sessions::new())),
+            self.credentials.unwrap_or_else(|| Arc::new(NoCredentials)),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
-                engine,
-                pre,
-                network,
-                sessions: self.sessions.unwrap_or_else(|| Arc::new(Sessions::new())),
-                credentials: self.credentials.unwrap_or_else(|| Arc::new(NoCredentials)),
+                workers,
+                network: self.network.unwrap_or_default(),
             }),
         })
     }
-}
 
-/// Replaces wasmtime's `wasi:http/types.http-error-code` with one that also recognises the errors
-/// wasmtime itself stores for failed body streams (see [`crate::network::stream_error_code`]).
-fn repair_http_error_code(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    use wasmtime::component::Resource;
-    use wasmtime_wasi::p2::IoError;
-    use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
-
-    linker.allow_shadowing(true);
-    let result = linker.instance("wasi:http/types@0.2.12")?.func_wrap(
-        "http-error-code",
-        |store, (error,): (Resource<IoError>,)| -> wasmtime::Result<(Option<ErrorCode>,)> {
-            let error = store.data().table.get(&error)?;
-            Ok((crate::network::stream_error_code(error),))
-        },
-    );
-    linker.allow_shadowing(false);
-    result
-}
-
-/// Loads a precompiled copy when the cache has one for these exact bytes and this engine,
-/// otherwise compiles and stores one. Cache failures only cost the compilation.
-fn load_component(
-    engine: &Engine,
-    bytes: &[u8],
-    cache_dir: Option<&Path>,
-) -> Result<Component, Error> {
-    let Some(dir) = cache_dir else {
-        return Ok(Component::new(engine, bytes)?);
-    };
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path = dir.join(format!("electron-net-{:016x}.cwasm", hasher.finish()));
-    // SAFETY: the file is one this function wrote into the user's own cache directory, named by
-    // the hash of the component and the engine's settings; wasmtime checks the header it wrote.
-    if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-        return Ok(component);
-    }
-    let component = Component::new(engine, bytes)?;
-    if let Ok(serialized) = component.serialize() {
-        let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-        let stored = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&temporary, serialized))
-            .and_then(|()| std::fs::rename(&temporary, &path));
-        if stored.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        } else {
-            remove_stale_compilations(dir, &path);
-        }
-    }
-    Ok(component)
-}
-
-/// Other builds' compiled components (older guests or wasmtime versions) are never loaded again.
-fn remove_stale_compilations(dir: &Path, current: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if path != current && name.starts_with("electron-net-") && name.ends_with(".cwasm") {
-            let _ = std::fs::remove_file(path);
-        }
+    /// Builds a [`crate::blocking::Client`] on a runtime of its own.
+    pub fn build_blocking(self) -> Result<crate::blocking::Client, Error> {
+        crate::blocking::Client::from_async(self.build()?)
     }
 }
 
@@ -190,7 +126,13 @@ impl Client {
 
     /// The shared sessions.
     pub fn sessions(&self) -> &Arc<dyn SessionStore> {
-        &self.inner.sessions
+        self.inner.workers.sessions()
+    }
+
+    /// How many component instances this client has created so far (workers are reused, so this
+    /// grows with concurrency and recycling, not with the number of requests).
+    pub fn instances_created(&self) -> u64 {
+        self.inner.workers.instantiated()
     }
 
     /// Creates a request (Electron's `net.request(options)`). Nothing is sent until it is
@@ -200,32 +142,40 @@ impl Client {
     ///
     /// The request's partition (default `""`) decides its proxy ([`SessionStore::proxy`]);
     /// proxy logins are answered by the client's [`CredentialProvider`].
-    pub fn request(&self, options: &RequestOptions) -> Result<ClientRequest, Error> {
-        let partition = options.partition.as_deref().unwrap_or("");
-        let network = match self.inner.sessions.proxy(partition) {
+    pub async fn request(&self, options: &RequestOptions) -> Result<ClientRequest, Error> {
+        let partition = options.partition.clone().unwrap_or_default();
+        let workers = &self.inner.workers;
+        let network = match workers.sessions().proxy(&partition) {
             Some(proxy) => {
                 self.inner
                     .network
-                    .via_proxy(&proxy, partition, self.inner.credentials.clone())
+                    .via_proxy(&proxy, &partition, workers.credentials().clone())
             }
             None => self.inner.network.clone(),
         };
-        let state = HostState::new(
-            network,
-            self.inner.sessions.clone(),
-            self.inner.credentials.clone(),
-        );
-        let mut store = Store::new(&self.inner.engine, state);
-        let instance = self.inner.pre.instantiate(&mut store)?;
-        let resource = instance
+        let mut worker = workers.checkout(&partition, network).await?;
+        let created = worker
+            .instance
             .electron_net_client()
             .client_request()
-            .call_create(&mut store, options)??;
-        Ok(ClientRequest {
-            store,
-            instance,
-            resource,
-        })
+            .call_create(&mut worker.store, options)
+            .await;
+        match created {
+            Ok(Ok(resource)) => Ok(ClientRequest {
+                client: self.inner.clone(),
+                partition,
+                worker: Some(worker),
+                resource: Some(resource),
+                seen: Seen::default(),
+                done: false,
+            }),
+            Ok(Err(error)) => {
+                // Nothing was created: the worker is as good as before.
+                workers.checkin(&partition, worker);
+                Err(error.into())
+            }
+            Err(trap) => Err(trap.into()),
+        }
     }
 }
 
@@ -272,136 +222,258 @@ impl RequestOptions {
     }
 }
 
-/// One request, driven from Rust (the typed twin of the JavaScript `ClientRequest`).
-///
-/// Methods block the calling thread while the component runs; don't call them from inside an
-/// async task (wasmtime's synchronous embedding runs its own runtime).
-pub struct ClientRequest {
-    store: Store<HostState>,
-    instance: Bindings,
-    resource: ResourceAny,
+/// What the caller has already seen, so that a trap can end the request with the events Electron
+/// would still owe.
+#[derive(Default)]
+struct Seen {
+    close: bool,
+    response: bool,
+    /// The worker trapped: the next poll ends the request with an error.
+    trapped: bool,
+    /// The worker trapped because it hit a [`WorkerLimits`] limit.
+    limit_hit: bool,
 }
 
+/// One request, driven from async Rust (the typed twin of the JavaScript `ClientRequest`).
+///
+/// Every method runs the component on the awaiting task; nothing blocks a thread. Dropping the
+/// request before it is done cancels it (its connection is closed, not reused).
+pub struct ClientRequest {
+    client: Arc<Inner>,
+    partition: String,
+    /// `None` once the worker trapped and was discarded.
+    worker: Option<Worker>,
+    resource: Option<ResourceAny>,
+    seen: Seen,
+    /// The last event was handed out; nothing more will come.
+    done: bool,
+}
+
+/// Calls a method of the request's resource on its worker; a trap discards the worker.
 macro_rules! guest {
-    ($self:ident . $call:ident ( $($arg:expr),* )) => {
-        $self
-            .instance
-            .electron_net_client()
-            .client_request()
-            .$call(&mut $self.store, $self.resource $(, $arg)*)
-    };
+    ($self:ident . $call:ident ( $($arg:expr),* )) => {{
+        match ($self.worker.as_mut(), $self.resource) {
+            (Some(worker), Some(resource)) => {
+                let result = worker
+                    .instance
+                    .electron_net_client()
+                    .client_request()
+                    .$call(&mut worker.store, resource $(, $arg)*)
+                    .await;
+                if result.is_err() {
+                    $self.discard_worker();
+                }
+                result.map_err(Error::from)
+            }
+            _ => Err(Error::request_over()),
+        }
+    }};
 }
 
 impl ClientRequest {
     /// Electron's `setHeader(name, value)`.
-    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+    pub async fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
         Ok(guest!(self.call_set_header(name, value))??)
     }
 
     /// Electron's `getHeader(name)`.
-    pub fn get_header(&mut self, name: &str) -> Result<Option<String>, Error> {
-        Ok(guest!(self.call_get_header(name))?)
+    pub async fn get_header(&mut self, name: &str) -> Result<Option<String>, Error> {
+        guest!(self.call_get_header(name))
     }
 
     /// Electron's `removeHeader(name)`.
-    pub fn remove_header(&mut self, name: &str) -> Result<(), Error> {
+    pub async fn remove_header(&mut self, name: &str) -> Result<(), Error> {
         Ok(guest!(self.call_remove_header(name))??)
     }
 
     /// Every header as (name as given, value), in insertion order.
-    pub fn header_entries(&mut self) -> Result<Vec<(String, String)>, Error> {
-        Ok(guest!(self.call_header_entries())?)
+    pub async fn header_entries(&mut self) -> Result<Vec<(String, String)>, Error> {
+        guest!(self.call_header_entries())
     }
 
     /// Electron's `chunkedEncoding` getter.
-    pub fn chunked_encoding(&mut self) -> Result<bool, Error> {
-        Ok(guest!(self.call_chunked_encoding())?)
+    pub async fn chunked_encoding(&mut self) -> Result<bool, Error> {
+        guest!(self.call_chunked_encoding())
     }
 
     /// Electron's `chunkedEncoding` setter.
-    pub fn set_chunked_encoding(&mut self, value: bool) -> Result<(), Error> {
+    pub async fn set_chunked_encoding(&mut self, value: bool) -> Result<(), Error> {
         Ok(guest!(self.call_set_chunked_encoding(value))??)
     }
 
     /// Electron's `write(chunk)`: returns false when the caller should wait for [`Event::Drain`].
-    pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
-        Ok(guest!(self.call_write(data))??)
+    ///
+    /// A body too large for the worker's memory limit is not a caller's mistake but a failed
+    /// request: the call succeeds (returning false) and the next poll delivers
+    /// `net::ERR_INSUFFICIENT_RESOURCES`, as a network failure would be.
+    pub async fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
+        match guest!(self.call_write(data)) {
+            Err(_) if self.seen.trapped => Ok(false),
+            result => Ok(result??),
+        }
     }
 
-    /// Electron's `end([chunk])`.
-    pub fn end(&mut self, data: Option<&[u8]>) -> Result<(), Error> {
-        Ok(guest!(self.call_end(data))??)
+    /// Electron's `end([chunk])`. Like [`ClientRequest::write`], a trap surfaces as the next
+    /// poll's error event.
+    pub async fn end(&mut self, data: Option<&[u8]>) -> Result<(), Error> {
+        match guest!(self.call_end(data)) {
+            Err(_) if self.seen.trapped => Ok(()),
+            result => Ok(result??),
+        }
     }
 
     /// Electron's `abort()`.
-    pub fn abort(&mut self) -> Result<(), Error> {
-        Ok(guest!(self.call_abort())?)
+    pub async fn abort(&mut self) -> Result<(), Error> {
+        guest!(self.call_abort())
     }
 
     /// Electron's `followRedirect()`, valid between a redirect event and the next poll.
-    pub fn follow_redirect(&mut self) -> Result<(), Error> {
+    pub async fn follow_redirect(&mut self) -> Result<(), Error> {
         Ok(guest!(self.call_follow_redirect())??)
     }
 
     /// Answers a pending `login` event: credentials retry, `None` delivers the 401/407.
-    pub fn answer_login(&mut self, answer: Option<Credentials>) -> Result<(), Error> {
+    pub async fn answer_login(&mut self, answer: Option<Credentials>) -> Result<(), Error> {
         Ok(guest!(self.call_answer_login(answer.as_ref()))??)
     }
 
     /// Electron's `getUploadProgress()`.
-    pub fn upload_progress(&mut self) -> Result<UploadProgress, Error> {
-        Ok(guest!(self.call_get_upload_progress())?)
+    pub async fn upload_progress(&mut self) -> Result<UploadProgress, Error> {
+        guest!(self.call_get_upload_progress())
     }
 
-    /// Makes progress without blocking; returns up to `max_events` events, taking at most
+    /// Makes progress without waiting; returns up to `max_events` events, taking at most
     /// `max_bytes` of response body from the network.
-    pub fn poll_events(&mut self, max_events: u32, max_bytes: u32) -> Result<Vec<Event>, Error> {
-        Ok(guest!(self.call_poll_events(max_events, max_bytes))?)
-    }
-
-    /// Blocks until there are events, the request waits for the caller, or `timeout_ms` passed.
-    pub fn wait_events(
+    ///
+    /// It first yields to the runtime once, so that a caller polling in a loop still lets the
+    /// runtime drive the connection (on a current-thread runtime nothing else would).
+    pub async fn poll_events(
         &mut self,
         max_events: u32,
         max_bytes: u32,
-        timeout_ms: u32,
     ) -> Result<Vec<Event>, Error> {
-        Ok(guest!(self.call_blocking_poll_events(
-            max_events, max_bytes, timeout_ms
-        ))?)
+        tokio::task::yield_now().await;
+        let polled = guest!(self.call_poll_events(max_events, max_bytes));
+        self.after_poll(polled).await
+    }
+
+    /// Waits until there are events, the request waits for the caller (an answer, a decision or
+    /// more body), or `timeout` passed; returns up to `max_events` events, taking at most
+    /// `max_bytes` of response body.
+    pub async fn next_events(
+        &mut self,
+        max_events: u32,
+        max_bytes: u32,
+        timeout: Duration,
+    ) -> Result<Vec<Event>, Error> {
+        let timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let polled = guest!(self.call_blocking_poll_events(max_events, max_bytes, timeout_ms));
+        self.after_poll(polled).await
     }
 
     /// True once the last event was delivered.
-    pub fn is_done(&mut self) -> Result<bool, Error> {
-        Ok(guest!(self.call_is_done())?)
+    pub fn is_done(&self) -> bool {
+        self.done
     }
-}
 
-impl Drop for ClientRequest {
-    fn drop(&mut self) {
-        // Dropping the resource drops its wasi:http handles, which aborts the connection if the
-        // transaction is still running. Errors here only mean the instance already trapped.
-        let _ = self.resource.resource_drop(&mut self.store);
-    }
-}
-
-/// Everything a finished [`ClientRequest::events_until_done`] saw, for callers that want the
-/// whole transaction at once.
-impl ClientRequest {
-    /// Drives the request to its end, blocking, and returns every event. Logins are declined
-    /// (the 401 is delivered) and manual redirects are not followed, as Electron does without
-    /// listeners. The response body is read without limit.
-    pub fn events_until_done(&mut self) -> Result<Vec<Event>, Error> {
+    /// Drives the request to its end and returns every event. Logins are declined (the 401 is
+    /// delivered) and manual redirects are not followed, as Electron does without listeners. The
+    /// response body is read without limit.
+    pub async fn events_until_done(&mut self) -> Result<Vec<Event>, Error> {
         let mut all = Vec::new();
-        while !self.is_done()? {
-            let events = self.wait_events(64, 1 << 20, 1000)?;
+        while !self.is_done() {
+            let events = self
+                .next_events(64, 1 << 20, Duration::from_secs(1))
+                .await?;
             for event in &events {
                 if let Event::Login(_) = event {
-                    self.answer_login(None)?;
+                    self.answer_login(None).await?;
                 }
             }
             all.extend(events);
         }
         Ok(all)
+    }
+
+    /// Tracks what the caller saw; a trap becomes the events that end the request.
+    async fn after_poll(&mut self, polled: Result<Vec<Event>, Error>) -> Result<Vec<Event>, Error> {
+        let events = match polled {
+            Ok(events) => events,
+            Err(_) if self.seen.trapped && !self.done => return Ok(self.trap_events()),
+            Err(error) => return Err(error),
+        };
+        let mut maybe_over = false;
+        for event in &events {
+            match event {
+                Event::Response(_) => self.seen.response = true,
+                Event::Close => {
+                    self.seen.close = true;
+                    maybe_over = true;
+                }
+                Event::ResponseClose | Event::Error(_) | Event::Abort => maybe_over = true,
+                _ => {}
+            }
+        }
+        if maybe_over && guest!(self.call_is_done())? {
+            self.done = true;
+        }
+        Ok(events)
+    }
+
+    /// The events that end a request whose worker trapped: an error, then the close Electron
+    /// still owes.
+    fn trap_events(&mut self) -> Vec<Event> {
+        self.done = true;
+        let mut events = vec![Event::Error(trap_error(self.seen.limit_hit))];
+        if self.seen.response {
+            events.push(Event::ResponseClose);
+        } else if !self.seen.close {
+            events.push(Event::Close);
+        }
+        events
+    }
+
+    fn discard_worker(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            self.seen.trapped = true;
+            self.seen.limit_hit = worker.store.data().gauge.exceeded();
+        }
+        self.resource = None;
+    }
+}
+
+impl Drop for ClientRequest {
+    fn drop(&mut self) {
+        // A request dropped before it was done takes its worker with it: dropping the store
+        // drops every wasi:http handle, which closes the connection, and a worker is never
+        // handed on with a half-finished request inside.
+        //
+        // A finished request answers Electron's calls (abort() is a no-op, followRedirect()
+        // throws) until it is dropped; only then does its worker serve another request, which
+        // first drops the old resource (that needs an await, which Drop cannot do).
+        if let (true, Some(mut worker), Some(resource)) =
+            (self.done, self.worker.take(), self.resource.take())
+        {
+            worker.finished = Some(resource);
+            self.client.workers.checkin(&self.partition, worker);
+        }
+    }
+}
+
+/// The error event for a request whose worker trapped. The component cannot word it (it is
+/// gone), so this is the one message the host writes itself.
+fn trap_error(limit_hit: bool) -> RequestError {
+    let (net, name) = if limit_hit {
+        (
+            NetError::InsufficientResources,
+            "net::ERR_INSUFFICIENT_RESOURCES",
+        )
+    } else {
+        (NetError::Failed, "net::ERR_FAILED")
+    };
+    RequestError {
+        code: ErrorCode::Net(net),
+        class: ErrorClass::Error,
+        message: name.to_owned(),
     }
 }

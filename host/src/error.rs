@@ -39,6 +39,16 @@ impl Error {
         matches!(self.kind, Kind::Runtime(_))
     }
 
+    /// A method called on a request that is over: it delivered its last event, or its
+    /// component instance trapped (and the next poll reports the error).
+    pub(crate) fn request_over() -> Error {
+        Error {
+            kind: Kind::Runtime(wasmtime::Error::msg(
+                "the request is over: it finished, or its component instance trapped",
+            )),
+        }
+    }
+
     pub(crate) fn storage(error: Box<dyn std::error::Error + Send + Sync>) -> Error {
         Error {
             kind: Kind::Storage(error),

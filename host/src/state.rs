@@ -12,6 +12,7 @@ use crate::bindings::electron::net::{credentials, session, types};
 use crate::credentials::CredentialProvider;
 use crate::network::Network;
 use crate::session::SessionStore;
+use crate::worker::Gauge;
 
 /// Field maps the guest builds (request headers) may hold this much, in wasmtime's accounting,
 /// which counts about twice the wire size. Beyond it wasmtime traps, so the guest stays well below.
@@ -23,11 +24,33 @@ pub(crate) struct HostState {
     pub(crate) http: WasiHttpCtx,
     pub(crate) network: Network,
     pub(crate) electron_net: ElectronNetCtx,
+    /// The store's memory and table limits, and how much memory the instance holds.
+    pub(crate) gauge: Gauge,
 }
 
 /// What the component's own imports (`electron:net/session` and `electron:net/credentials`) are
 /// served from. Embedders with their own store data keep one of these in it and call
 /// [`add_to_linker`]; [`crate::Client`] does exactly that.
+///
+/// ```
+/// use std::sync::Arc;
+/// use electron_net_host::{ElectronNetCtx, NoCredentials, Sessions, add_to_linker};
+///
+/// struct MyState {
+///     electron_net: ElectronNetCtx,
+///     // ... the embedder's own WASI and wasi:http contexts ...
+/// }
+///
+/// let engine = wasmtime::Engine::default();
+/// let mut linker = wasmtime::component::Linker::<MyState>::new(&engine);
+/// add_to_linker(&mut linker, |state| &mut state.electron_net).unwrap();
+/// let _state = MyState {
+///     electron_net: ElectronNetCtx {
+///         sessions: Arc::new(Sessions::new()),
+///         credentials: Arc::new(NoCredentials),
+///     },
+/// };
+/// ```
 pub struct ElectronNetCtx {
     /// The session partitions.
     pub sessions: Arc<dyn SessionStore>,
@@ -37,7 +60,8 @@ pub struct ElectronNetCtx {
 
 /// Adds the component's `electron:net` imports to `linker`, served from the [`ElectronNetCtx`]
 /// that `get` finds in the store's data. The embedder adds WASI and wasi:http itself
-/// (`wasmtime_wasi::p2::add_to_linker_sync`, `wasmtime_wasi_http::p2::add_only_http_to_linker_sync`).
+/// (`wasmtime_wasi::p2::add_to_linker_async` and
+/// `wasmtime_wasi_http::p2::add_only_http_to_linker_async`, or their `_sync` twins).
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut wasmtime::component::Linker<T>,
     get: fn(&mut T) -> &mut ElectronNetCtx,
@@ -53,6 +77,7 @@ impl HostState {
         network: Network,
         sessions: Arc<dyn SessionStore>,
         credentials: Arc<dyn CredentialProvider>,
+        gauge: Gauge,
     ) -> HostState {
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(FIELD_SIZE_LIMIT);
@@ -66,6 +91,7 @@ impl HostState {
                 sessions,
                 credentials,
             },
+            gauge,
         }
     }
 }

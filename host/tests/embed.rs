@@ -38,12 +38,12 @@ impl WasiHttpView for MyState {
     }
 }
 
-#[test]
-fn own_store_data_links_every_import_of_the_component() {
+#[tokio::test]
+async fn own_store_data_links_every_import_of_the_component() {
     let engine = Engine::default();
     let mut linker = Linker::<MyState>::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).unwrap();
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
     add_to_linker(&mut linker, |state| &mut state.net).unwrap();
     let component = Component::new(&engine, COMPONENT).unwrap();
     let mut store = Store::new(
@@ -59,7 +59,10 @@ fn own_store_data_links_every_import_of_the_component() {
             },
         },
     );
-    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let instance = linker
+        .instantiate_async(&mut store, &component)
+        .await
+        .unwrap();
     assert!(
         instance
             .get_export_index(&mut store, None, "electron:net/client@0.1.0")

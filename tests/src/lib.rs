@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, Once};
 use std::thread;
 use std::time::Duration;
 
-use electron_net_host::{Client, ClientRequest, Event, RequestOptions};
+pub use electron_net_host::blocking::{Client, ClientRequest};
+use electron_net_host::{Event, RequestOptions};
 
 /// A request as the server received it.
 #[derive(Clone, Debug)]
@@ -208,7 +209,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, connection: usize) -> Option<
 /// A client whose compiled component is cached across the test binary's clients, with fresh
 /// in-memory sessions.
 pub fn client() -> Client {
-    client_builder().build().expect("client")
+    client_builder().build_blocking().expect("client")
 }
 
 /// A builder preset with the shared compilation cache.
@@ -217,12 +218,12 @@ pub fn client_builder() -> electron_net_host::ClientBuilder {
     let cache: PathBuf = std::env::temp_dir().join("electron-net-test-cache");
     // Compiling takes seconds under a debug host: one test compiles, the others load the cache.
     FIRST_COMPILE.call_once(|| {
-        Client::builder()
+        electron_net_host::Client::builder()
             .cache_dir(&cache)
             .build()
             .expect("compile the component");
     });
-    Client::builder().cache_dir(cache)
+    electron_net_host::Client::builder().cache_dir(cache)
 }
 
 /// Options for `url` with a method.

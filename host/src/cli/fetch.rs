@@ -16,7 +16,7 @@ use electron_net_host::{
 };
 
 use super::progress::Progress;
-use super::transfer::{self, Body};
+use super::transfer::{self, Body, Reaction};
 use super::{EXIT_FAILED, EXIT_USAGE, EngineArgs, electron_message, trace};
 
 /// `--fail` and a status of 400 or more, as curl's `-f`.
@@ -37,7 +37,7 @@ pub struct RequestArgs {
     headers: Vec<(String, String)>,
 
     /// Send STRING as the request body
-    #[arg(long, value_name = "STRING", group = "body")]
+    #[arg(short = 'd', long, value_name = "STRING", group = "body")]
     data: Option<String>,
 
     /// Send the file's contents as the request body ('-' reads stdin)
@@ -67,7 +67,7 @@ pub struct RequestArgs {
 
     /// Route the partition's requests through this HTTP proxy (http://[USER:PASSWORD@]HOST:PORT);
     /// a proxy that asks for credentials is answered from the URL or, on a terminal, a prompt
-    #[arg(long, value_name = "URL")]
+    #[arg(short = 'x', long, value_name = "URL")]
     proxy: Option<String>,
 
     /// Where persist: partitions are kept [default: the user's data directory]
@@ -144,7 +144,10 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 pub fn run(args: RequestArgs) -> ExitCode {
-    match fetch(args) {
+    let fetched = super::runtime()
+        .map_err(Failure::from)
+        .and_then(|runtime| runtime.block_on(fetch(args)));
+    match fetched {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
             eprintln!("electron-net: {message}");
@@ -157,7 +160,7 @@ pub fn run(args: RequestArgs) -> ExitCode {
     }
 }
 
-fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
+async fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
     let url = args
         .url
         .take()
@@ -228,12 +231,14 @@ fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
         builder = builder.sessions(Arc::new(sessions.clone()));
     }
     let client = builder.build()?;
-    let mut request = client
-        .request(&options)
-        .map_err(|error| match error.request_error() {
-            Some(error) => Failure::Usage(electron_message(error)),
-            None => error.into(),
-        })?;
+    let mut request =
+        client
+            .request(&options)
+            .await
+            .map_err(|error| match error.request_error() {
+                Some(error) => Failure::Usage(electron_message(error)),
+                None => error.into(),
+            })?;
     // Read only now, so that arguments Electron rejects fail before stdin is consumed.
     let body = body(args.data, args.data_file, args.chunked)?;
 
@@ -247,33 +252,36 @@ fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
     let mut error = None;
     let mut refused_status = None;
     let mut unfollowed_redirect = None;
-    let result = transfer::drive(&mut request, body, |request, event| {
+    let result = transfer::drive(&mut request, body, |event| {
         if args.trace {
             for line in trace::lines(&event) {
                 eprintln!("{line}");
             }
         }
-        match event {
+        Ok(match event {
             Event::Response(head) if args.fail && head.status_code >= 400 => {
                 refused_status = Some(trace::status_line(&head));
-                request.abort()?;
+                Reaction::Abort
             }
             Event::Response(head) => {
                 progress.download(content_length(&head));
                 if args.include {
                     output.write(response_head(&head).as_bytes())?;
                 }
+                Reaction::Nothing
             }
             Event::Data(bytes) if refused_status.is_none() => {
                 output.write(&bytes)?;
                 progress.received(bytes.len() as u64);
+                Reaction::Nothing
             }
-            Event::Redirect(_) if manual && args.follow_manual => request.follow_redirect()?,
+            Event::Redirect(_) if manual && args.follow_manual => Reaction::FollowRedirect,
             Event::Redirect(info) if manual => {
                 if args.include {
                     output.write(redirect_head(&info).as_bytes())?;
                 }
                 unfollowed_redirect = Some(info);
+                Reaction::Nothing
             }
             Event::Login(info) => {
                 // A login reaching us under --user means the server rejected those credentials
@@ -283,17 +291,21 @@ fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
                 } else {
                     None
                 };
-                request.answer_login(answer)?;
+                Reaction::AnswerLogin(answer)
             }
             Event::UploadProgress(upload) => {
                 let total = (!args.chunked).then_some(upload.total as u64);
                 progress.upload(upload.current as u64, total);
+                Reaction::Nothing
             }
-            Event::Error(request_error) => error = Some(request_error),
-            _ => {}
-        }
-        Ok(())
-    });
+            Event::Error(request_error) => {
+                error = Some(request_error);
+                Reaction::Nothing
+            }
+            _ => Reaction::Nothing,
+        })
+    })
+    .await;
     progress.finish();
     result?;
     if let Some(error) = sessions.and_then(|sessions| sessions.persistence_error()) {

@@ -93,6 +93,15 @@ fn client_builder(engine: &EngineArgs) -> anyhow::Result<ClientBuilder> {
     Ok(builder)
 }
 
+/// The CLI's runtime: one request at a time, so one thread drives the component and the
+/// connections alike.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
 /// An error as Electron shows it: `TypeError: Invalid URL`, `net::ERR_CONNECTION_REFUSED`.
 fn electron_message(error: &RequestError) -> String {
     match error.class {

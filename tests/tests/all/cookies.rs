@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use electron_net_host::{Client, Event, FixedClock, Network, RequestOptions, Sessions};
+use electron_net_host::{Event, FixedClock, Network, RequestOptions, Sessions};
 use electron_net_tests::*;
 use serde_json::Value;
 
@@ -90,7 +90,7 @@ fn http_state_parser_vectors_through_the_component() {
     let client = client_builder()
         .network(network)
         .sessions(Arc::new(sessions))
-        .build()
+        .build_blocking()
         .expect("client");
 
     let mut failures = Vec::new();
@@ -190,7 +190,7 @@ fn http_state_date_vectors_through_the_component() {
             let sessions = Sessions::builder().clock(Arc::new(clock)).build().unwrap();
             let client = client_builder()
                 .sessions(Arc::new(sessions.clone()))
-                .build()
+                .build_blocking()
                 .unwrap();
             let mut request = client
                 .request(&RequestOptions {

@@ -259,7 +259,7 @@ fn network_policy_denial_is_blocked_by_client() {
     let network = Network::builder()
         .policy(std::sync::Arc::new(DenyAll))
         .build();
-    let client = client_builder().network(network).build().unwrap();
+    let client = client_builder().network(network).build_blocking().unwrap();
     let events = get(&client, &server.url("/"));
     assert_eq!(
         error_message(&events).as_deref(),

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use electron_net_host::{Client, Network, RequestOptions};
+use electron_net_host::{Network, RequestOptions};
 use electron_net_tests::*;
 
 fn ok_server() -> Server {
@@ -74,7 +74,7 @@ fn no_fetch_metadata_to_a_url_that_is_not_potentially_trustworthy() {
             SocketAddr::from(([127, 0, 0, 1], server.port())),
         )
         .build();
-    let client = client_builder().network(network).build().unwrap();
+    let client = client_builder().network(network).build_blocking().unwrap();
     let url = format!("http://plain.test:{}/", server.port());
     let events = run(&client, &object(&url));
     assert_eq!(response(&events).unwrap().status_code, 200);

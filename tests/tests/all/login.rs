@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use electron_net_host::{
-    AuthInfo, Client, ClientRequest, CredentialProvider, Credentials, Event, RequestOptions,
-};
+use electron_net_host::{AuthInfo, CredentialProvider, Credentials, Event, RequestOptions};
 use electron_net_tests::*;
 use md5::{Digest, Md5};
 
@@ -315,7 +313,7 @@ fn credential_provider_answers_before_the_login_event() {
     let provider = Recorder::new(aladdin());
     let client = client_builder()
         .credentials(provider.clone())
-        .build()
+        .build_blocking()
         .unwrap();
     let options = RequestOptions {
         partition: Some("provider".into()),
@@ -344,7 +342,7 @@ fn credential_provider_repeating_rejected_credentials_does_not_loop() {
     let provider = Recorder::new(credentials("Aladdin", "wrong"));
     let client = client_builder()
         .credentials(provider.clone())
-        .build()
+        .build_blocking()
         .unwrap();
     let mut request = send(&client, &RequestOptions::url(server.url("/")), None);
     let events = answering(&mut request, vec![None]);

@@ -13,3 +13,4 @@ mod redirects;
 mod responses;
 mod sessions;
 mod uploads;
+mod workers;

@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
 use electron_net_host::{
-    AuthInfo, Client, CredentialProvider, Credentials, Event, Proxy, RequestOptions, Sessions,
+    AuthInfo, CredentialProvider, Credentials, Event, Proxy, RequestOptions, Sessions,
 };
 use electron_net_tests::*;
 
@@ -130,7 +130,7 @@ fn proxied_client(proxy: &str, partition: &str, provider: Arc<Provider>) -> Clie
     client_builder()
         .sessions(Arc::new(sessions))
         .credentials(provider)
-        .build()
+        .build_blocking()
         .expect("client")
 }
 

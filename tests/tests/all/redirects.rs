@@ -1,6 +1,6 @@
 //! Redirects (behaviour §5-§6, §10; security checklist A1-A3, A5-A8, B9-B11).
 
-use electron_net_host::{Client, ClientRequest, Event, RedirectInfo, RequestOptions};
+use electron_net_host::{Event, RedirectInfo, RequestOptions};
 use electron_net_tests::*;
 
 /// Creates a request from `options` and ends it with `body`.

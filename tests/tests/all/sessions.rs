@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use electron_net_host::{
-    Client, CookieDetails, CookieFilter, Credentials, Event, RequestOptions, Sessions,
+    CookieDetails, CookieFilter, Credentials, Event, RequestOptions, Sessions,
 };
 use electron_net_tests::*;
 
@@ -24,7 +24,7 @@ fn cookie_server() -> Server {
 fn client_with(sessions: &Sessions) -> Client {
     client_builder()
         .sessions(Arc::new(sessions.clone()))
-        .build()
+        .build_blocking()
         .unwrap()
 }
 
