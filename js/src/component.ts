@@ -43,11 +43,11 @@ export const wasiImports = {
 };
 
 /** Instantiates the component with the given imports (the benchmark also runs the stock shim). */
-export function loadComponent(imports: ImportObject): Promise<Root> {
+export function loadComponent(imports: ImportObject): Root {
   return instantiateComponent(instantiate, '#component', imports);
 }
 
-const root = await loadComponent({
+const root = loadComponent({
   ...wasiImports,
   'electron:net/types@0.1.0': {},
   'electron:net/session@0.1.0': sessionImports,

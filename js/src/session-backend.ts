@@ -53,7 +53,7 @@ export interface CookiesSetDetails {
   sameSite?: Cookie['sameSite'];
 }
 
-const provider = await instantiateComponent(instantiate, '#session-provider', {
+const provider = instantiateComponent(instantiate, '#session-provider', {
   'electron:net/types@0.1.0': {},
   'wasi:io/poll@0.2.6': { Pollable },
   'wasi:io/error@0.2.6': { Error: IoError },
