@@ -73,8 +73,48 @@ const provider = instantiateComponent(instantiate, '#session-provider', {
   'wasi:cli/terminal-stderr@0.2.6': cli.terminalStderr,
 });
 
-/** The `electron:net/session` import object of the electron:net component. */
-export const sessionImports = provider.session;
+/** The session component's `session` export; tests wrap its functions to count calls. */
+export const sessionProvider = provider.session;
+
+/**
+ * Partitions whose auth cache may hold credentials (some were stored) and whose jar may hold
+ * cookies (some were stored or set). Supersets: forgotten credentials or expired cookies keep a
+ * partition here, and the session component then answers.
+ */
+const mayHaveCredentials = new Set<string>();
+const mayHaveCookies = new Set<string>();
+
+/**
+ * The `electron:net/session` import object of the electron:net component: the session
+ * component, except for what this side already knows. Every request asks for the partition's
+ * User-Agent and for preemptive credentials, usually in vain; answering those here saves two
+ * calls into the session component per request.
+ */
+export const sessionImports: typeof sessionProvider = {
+  cookieHeader: (partition, context) =>
+    mayHaveCookies.has(partition) ? sessionProvider.cookieHeader(partition, context) : undefined,
+  storeCookies(partition, context, setCookie) {
+    if (setCookie.length > 0) {
+      mayHaveCookies.add(partition);
+      sessionProvider.storeCookies(partition, context, setCookie);
+    }
+  },
+  lookupAuth: (partition, space) =>
+    mayHaveCredentials.has(partition) ? sessionProvider.lookupAuth(partition, space) : undefined,
+  preemptiveAuth: (partition, url) =>
+    mayHaveCredentials.has(partition) ? sessionProvider.preemptiveAuth(partition, url) : undefined,
+  storeAuth(partition, space, url, answer) {
+    mayHaveCredentials.add(partition);
+    sessionProvider.storeAuth(partition, space, url, answer);
+  },
+  forgetAuth(partition, space) {
+    if (mayHaveCredentials.has(partition)) {
+      sessionProvider.forgetAuth(partition, space);
+    }
+  },
+  // This package offers no `setUserAgent`, so no partition has one.
+  userAgent: () => undefined,
+};
 
 /** Electron spells one same-site value with an underscore; the WIT enum with a hyphen. */
 const toElectronSameSite = (sameSite: SameSite): Cookie['sameSite'] =>
@@ -94,6 +134,7 @@ export const cookieStore = {
 
   /** Throws the jar's reason as an Error when it refuses the cookie. */
   set(partition: string, { sameSite, ...details }: CookiesSetDetails): void {
+    mayHaveCookies.add(partition);
     try {
       provider.cookieAdmin.set(partition, {
         ...details,
