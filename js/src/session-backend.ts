@@ -10,6 +10,7 @@
 import { insecureSeed } from '@bytecodealliance/preview2-shim/random';
 import { instantiate } from '#session-provider';
 import type { Cookie as WitCookie, SameSite } from '#session-wit/electron-net-cookie-admin.js';
+import type * as SessionInterface from '#session-wit/electron-net-session.js';
 import { instantiateComponent } from './load.js';
 import * as cli from './wasi/cli.js';
 import { monotonicClock, wallClock } from './wasi/clocks.js';
@@ -74,7 +75,7 @@ const provider = instantiateComponent(instantiate, '#session-provider', {
 });
 
 /** The session component's `session` export; tests wrap its functions to count calls. */
-export const sessionProvider = provider.session;
+export const sessionProvider: typeof SessionInterface = provider.session;
 
 /**
  * Partitions whose auth cache may hold credentials (some were stored) and whose jar may hold
@@ -90,7 +91,7 @@ const mayHaveCookies = new Set<string>();
  * User-Agent and for preemptive credentials, usually in vain; answering those here saves two
  * calls into the session component per request.
  */
-export const sessionImports: typeof sessionProvider = {
+export const sessionImports: typeof SessionInterface = {
   cookieHeader: (partition, context) =>
     mayHaveCookies.has(partition) ? sessionProvider.cookieHeader(partition, context) : undefined,
   storeCookies(partition, context, setCookie) {
