@@ -23,7 +23,7 @@ const MAX_EVENTS = 64;
 /** Events after which the component may have produced its last one. */
 const CLOSING_EVENTS = new Set<Event['tag']>(['response-close', 'error', 'abort']);
 /** What the component may read of a response whose IncomingMessage does not exist yet. */
-const FIRST_READ_BYTES = 64 * 1024;
+const FIRST_READ_BYTES = 256 * 1024;
 
 export type LoginCallback = (username?: string, password?: string) => void;
 

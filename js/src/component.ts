@@ -3,7 +3,8 @@
  * implementation. Each request is one `client-request` resource of this instance.
  */
 import { random } from '@bytecodealliance/preview2-shim/random';
-import { type ImportObject, type Root, instantiate } from '#component';
+import { instantiate } from '#component';
+import type * as Client from '#wit/electron-net-client.js';
 import { credentialsImports } from './credentials.js';
 import { instantiateComponent } from './load.js';
 import { sessionImports } from './session-backend.js';
@@ -13,7 +14,7 @@ import * as http from './wasi/http.js';
 import { InputStream, IoError, OutputStream, Pollable, poll } from './wasi/io.js';
 
 /** Every import but the session partitions and the credentials callback. */
-export const wasiImports = {
+const wasiImports = {
   'wasi:io/poll@0.2.12': { Pollable, poll },
   'wasi:io/error@0.2.12': { Error: IoError },
   'wasi:io/streams@0.2.12': { InputStream, OutputStream },
@@ -42,12 +43,7 @@ export const wasiImports = {
   'wasi:cli/terminal-stderr@0.2.12': cli.terminalStderr,
 };
 
-/** Instantiates the component with the given imports (the benchmark also runs the stock shim). */
-export function loadComponent(imports: ImportObject): Promise<Root> {
-  return instantiateComponent(instantiate, '#component', imports);
-}
-
-const root = await loadComponent({
+const root = instantiateComponent(instantiate, '#component', {
   ...wasiImports,
   'electron:net/types@0.1.0': {},
   'electron:net/session@0.1.0': sessionImports,
@@ -55,4 +51,4 @@ const root = await loadComponent({
 });
 
 /** The component's `client-request` resource class. */
-export const NativeClientRequest = root.client.ClientRequest;
+export const NativeClientRequest: typeof Client.ClientRequest = root.client.ClientRequest;

@@ -15,7 +15,7 @@ export const kEnd = Symbol('end');
 export const kClose = Symbol('close');
 export const kFail = Symbol('fail');
 
-const BUFFER_BYTES = 64 * 1024;
+const BUFFER_BYTES = 256 * 1024;
 /** Smallest read worth a poll when the consumer asked for data beyond the buffer's size. */
 const MIN_READ_BYTES = 16 * 1024;
 

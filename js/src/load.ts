@@ -1,23 +1,21 @@
 /** Instantiates a jco-transpiled component of this package (see scripts/transpile.mjs). */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
-type Instantiate<Imports, Root> = (
-  getCoreModule: (path: string) => Promise<WebAssembly.Module>,
-  imports: Imports,
-) => Root | Promise<Root>;
+type Instantiate<Imports, Root> = (getCoreModule: (path: string) => WebAssembly.Module, imports: Imports) => Root;
 
 /**
  * `specifier` is the package import (`#component`) whose generated module sits next to its core
- * wasm files. The generated code looks interfaces up without their version, so both names are
+ * wasm files. Synchronous, so that the package loads without a top-level await and `require()`
+ * can load it. The generated code looks interfaces up without their version, so both names are
  * given.
  */
-export async function instantiateComponent<Imports extends object, Root>(
+export function instantiateComponent<Imports extends object, Root>(
   instantiate: Instantiate<Imports, Root>,
   specifier: string,
   imports: Imports,
-): Promise<Root> {
+): Root {
   const base = import.meta.resolve(specifier);
-  const getCoreModule = async (path: string) => WebAssembly.compile(await readFile(new URL(path, base)));
+  const getCoreModule = (path: string) => new WebAssembly.Module(readFileSync(new URL(path, base)));
   const unversioned = Object.fromEntries(Object.entries(imports).map(([name, value]) => [name.replace(/@[^@]*$/, ''), value]));
   return instantiate(getCoreModule, Object.assign(unversioned, imports));
 }

@@ -10,6 +10,7 @@
 import { insecureSeed } from '@bytecodealliance/preview2-shim/random';
 import { instantiate } from '#session-provider';
 import type { Cookie as WitCookie, SameSite } from '#session-wit/electron-net-cookie-admin.js';
+import type * as SessionInterface from '#session-wit/electron-net-session.js';
 import { instantiateComponent } from './load.js';
 import * as cli from './wasi/cli.js';
 import { monotonicClock, wallClock } from './wasi/clocks.js';
@@ -53,7 +54,7 @@ export interface CookiesSetDetails {
   sameSite?: Cookie['sameSite'];
 }
 
-const provider = await instantiateComponent(instantiate, '#session-provider', {
+const provider = instantiateComponent(instantiate, '#session-provider', {
   'electron:net/types@0.1.0': {},
   'wasi:io/poll@0.2.6': { Pollable },
   'wasi:io/error@0.2.6': { Error: IoError },
@@ -73,8 +74,48 @@ const provider = await instantiateComponent(instantiate, '#session-provider', {
   'wasi:cli/terminal-stderr@0.2.6': cli.terminalStderr,
 });
 
-/** The `electron:net/session` import object of the electron:net component. */
-export const sessionImports = provider.session;
+/** The session component's `session` export; tests wrap its functions to count calls. */
+export const sessionProvider: typeof SessionInterface = provider.session;
+
+/**
+ * Partitions whose auth cache may hold credentials (some were stored) and whose jar may hold
+ * cookies (some were stored or set). Supersets: forgotten credentials or expired cookies keep a
+ * partition here, and the session component then answers.
+ */
+const mayHaveCredentials = new Set<string>();
+const mayHaveCookies = new Set<string>();
+
+/**
+ * The `electron:net/session` import object of the electron:net component: the session
+ * component, except for what this side already knows. Every request asks for the partition's
+ * User-Agent and for preemptive credentials, usually in vain; answering those here saves two
+ * calls into the session component per request.
+ */
+export const sessionImports: typeof SessionInterface = {
+  cookieHeader: (partition, context) =>
+    mayHaveCookies.has(partition) ? sessionProvider.cookieHeader(partition, context) : undefined,
+  storeCookies(partition, context, setCookie) {
+    if (setCookie.length > 0) {
+      mayHaveCookies.add(partition);
+      sessionProvider.storeCookies(partition, context, setCookie);
+    }
+  },
+  lookupAuth: (partition, space) =>
+    mayHaveCredentials.has(partition) ? sessionProvider.lookupAuth(partition, space) : undefined,
+  preemptiveAuth: (partition, url) =>
+    mayHaveCredentials.has(partition) ? sessionProvider.preemptiveAuth(partition, url) : undefined,
+  storeAuth(partition, space, url, answer) {
+    mayHaveCredentials.add(partition);
+    sessionProvider.storeAuth(partition, space, url, answer);
+  },
+  forgetAuth(partition, space) {
+    if (mayHaveCredentials.has(partition)) {
+      sessionProvider.forgetAuth(partition, space);
+    }
+  },
+  // This package offers no `setUserAgent`, so no partition has one.
+  userAgent: () => undefined,
+};
 
 /** Electron spells one same-site value with an underscore; the WIT enum with a hyphen. */
 const toElectronSameSite = (sameSite: SameSite): Cookie['sameSite'] =>
@@ -94,6 +135,7 @@ export const cookieStore = {
 
   /** Throws the jar's reason as an Error when it refuses the cookie. */
   set(partition: string, { sameSite, ...details }: CookiesSetDetails): void {
+    mayHaveCookies.add(partition);
     try {
       provider.cookieAdmin.set(partition, {
         ...details,

@@ -2,11 +2,10 @@
 // only declares WebAssembly in its DOM libraries, and @types/node 20 does not.
 declare namespace WebAssembly {
   class Module {
-    private constructor();
+    constructor(bytes: ArrayBufferView | ArrayBuffer);
   }
   class Instance {
     readonly exports: Record<string, unknown>;
   }
   class RuntimeError extends Error {}
-  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
 }

@@ -12,7 +12,7 @@
  * - a request whose future, response or body is dropped before completion is destroyed, so the
  *   server sees the connection go away;
  * - the response body is only read from the socket as fast as the component takes it: past a
- *   64 KiB window the Node response is paused and TCP slows the server down.
+ *   256 KiB window the Node response is paused and TCP slows the server down.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -22,7 +22,7 @@ import { type ByteSink, type ByteSource, IoError, type StreamEnd } from './io.js
 import type { Waker } from './waker.js';
 
 /** Bytes buffered ahead in each direction before the producer has to wait. */
-const WINDOW = 64 * 1024;
+const WINDOW = 256 * 1024;
 /** Chromium's limit on a response head (`ERR_RESPONSE_HEADERS_TOO_BIG` past it). */
 const MAX_HEAD_BYTES = 256 * 1024;
 
@@ -341,7 +341,7 @@ class ResponseBody implements ByteSource {
   }
 }
 
-/** The request body as a {@link ByteSink}: bytes go to Node as written, up to a 64 KiB window. */
+/** The request body as a {@link ByteSink}: bytes go to Node as written, up to a 256 KiB window. */
 export class RequestBody implements ByteSink {
   readonly synchronous = false;
   readonly #contentLength: number | undefined;
