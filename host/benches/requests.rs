@@ -16,6 +16,8 @@
 //! Environment overrides, for quick runs: `BENCH_SEQ` (requests per sequential block, 1000),
 //! `BENCH_ROUNDS` (blocks per contender, 5), `BENCH_WARMUP` (requests per contender before
 //! measuring, 3000), `BENCH_BIG_MIB` (size of the big transfers, 1024), `BENCH_BIG_ROUNDS` (3).
+//! `BENCH_PROFILE=seq`, `conc`, `native-seq` or `wstd-seq` runs only that case (`BENCH_ROUNDS` blocks), to be
+//! profiled: `perf record -g target/release/deps/requests-*`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -87,6 +89,29 @@ fn main() {
     let slow = format!("{base}/slow");
     let big_url = format!("{base}/big/{big}");
     let upload_url = format!("{base}/upload");
+
+    // `BENCH_PROFILE=seq` (or `conc`, `native-seq`, `wstd-seq`) runs only that case, for a profiler.
+    if let Ok(case) = std::env::var("BENCH_PROFILE") {
+        runtime.block_on(async {
+            for _ in 0..rounds {
+                match case.as_str() {
+                    "conc" => ours_concurrent(&ours, &small).await,
+                    "native-seq" => native.seq(&small, seq).await,
+                    // Native with a 300 s deadline per request, as every wasi:http request has.
+                    "native-deadline-seq" => {
+                        for _ in 0..seq {
+                            let get = native.get(&small);
+                            let got = tokio::time::timeout(Duration::from_secs(300), get).await;
+                            assert_eq!(got.expect("in time"), SMALL as u64);
+                        }
+                    }
+                    "wstd-seq" => peer.seq(&small, seq).await,
+                    _ => ours_seq(&ours, &small, seq).await,
+                }
+            }
+        });
+        return;
+    }
 
     eprintln!("warming up: {warmup} sequential GETs per contender");
     runtime.block_on(async {
@@ -227,15 +252,19 @@ fn main() {
 struct Sample {
     wall: Duration,
     cpu: Duration,
+    /// TCP connections the server accepted during the block.
+    connections: usize,
 }
 
 fn measure(block: impl FnOnce()) -> Sample {
+    let connections = ACCEPTED.load(Ordering::Relaxed);
     let cpu = thread_cpu();
     let wall = Instant::now();
     block();
     Sample {
         wall: wall.elapsed(),
         cpu: thread_cpu() - cpu,
+        connections: ACCEPTED.load(Ordering::Relaxed) - connections,
     }
 }
 
@@ -318,9 +347,10 @@ impl Table {
             })
             .collect();
         let (_, native_cpu, native_wall) = rows[0];
-        for (name, cpu, wall) in &rows {
+        for ((name, cpu, wall), (_, samples)) in rows.iter().zip(&self.rows) {
+            let connections: usize = samples.iter().map(|s| s.connections).sum();
             println!(
-                "  {name:<9} cpu {cpu:>9.1} us  wall {wall:>9.1} us   native/this: cpu {:.2}  wall {:.2}",
+                "  {name:<9} cpu {cpu:>9.1} us  wall {wall:>9.1} us   native/this: cpu {:.2}  wall {:.2}   ({connections} new connections)",
                 native_cpu / cpu,
                 native_wall / wall
             );
