@@ -1,98 +1,13 @@
 //! Every failure the component reports, and the one function that words it the way Electron does.
 
-/// A Chromium network error; [`NetError::name`] gives its `net::ERR_*` spelling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetError {
-    Failed,
-    Aborted,
-    InvalidArgument,
-    TimedOut,
-    BlockedByClient,
-    UploadStreamRewindNotSupported,
-    ConnectionClosed,
-    ConnectionReset,
-    ConnectionRefused,
-    ConnectionAborted,
-    ConnectionFailed,
-    NameNotResolved,
-    AddressUnreachable,
-    SslProtocolError,
-    ConnectionTimedOut,
-    CertCommonNameInvalid,
-    CertDateInvalid,
-    CertAuthorityInvalid,
-    InvalidUrl,
-    UnknownUrlScheme,
-    InvalidRedirect,
-    TooManyRedirects,
-    UnsafeRedirect,
-    InvalidResponse,
-    EmptyResponse,
-    ResponseHeadersTooBig,
-    ResponseHeadersMultipleContentLength,
-    ResponseHeadersMultipleLocation,
-    ContentLengthMismatch,
-    IncompleteChunkedEncoding,
-    InvalidHttpResponse,
-    InvalidAuthCredentials,
-    CacheMiss,
-    ProxyConnectionFailed,
-    InsufficientResources,
-}
-
-impl NetError {
-    const ALL: [NetError; 35] = {
-        use NetError::*;
-        [
-            Failed,
-            Aborted,
-            InvalidArgument,
-            TimedOut,
-            BlockedByClient,
-            UploadStreamRewindNotSupported,
-            ConnectionClosed,
-            ConnectionReset,
-            ConnectionRefused,
-            ConnectionAborted,
-            ConnectionFailed,
-            NameNotResolved,
-            AddressUnreachable,
-            SslProtocolError,
-            ConnectionTimedOut,
-            CertCommonNameInvalid,
-            CertDateInvalid,
-            CertAuthorityInvalid,
-            InvalidUrl,
-            UnknownUrlScheme,
-            InvalidRedirect,
-            TooManyRedirects,
-            UnsafeRedirect,
-            InvalidResponse,
-            EmptyResponse,
-            ResponseHeadersTooBig,
-            ResponseHeadersMultipleContentLength,
-            ResponseHeadersMultipleLocation,
-            ContentLengthMismatch,
-            IncompleteChunkedEncoding,
-            InvalidHttpResponse,
-            InvalidAuthCredentials,
-            CacheMiss,
-            ProxyConnectionFailed,
-            InsufficientResources,
-        ]
-    };
-
-    /// Parses `net::ERR_NAME` (or `ERR_NAME`): hosts that know Chromium's exact reason pass it as
-    /// wasi:http's `internal-error` payload.
-    pub fn from_name(name: &str) -> Option<NetError> {
-        let name = name.strip_prefix("net::").unwrap_or(name);
-        NetError::ALL.into_iter().find(|net| net.name() == name)
-    }
-
-    /// Chromium's name, e.g. `ERR_CONNECTION_REFUSED`.
-    pub fn name(self) -> &'static str {
-        use NetError::*;
-        match self {
+/// The Chromium errors the component reports, each with its `net::ERR_*` name: the one list the
+/// [`NetError`] enum and the mapping to the WIT `net-error` enum (in `lib.rs`) are generated
+/// from. The WIT enum names the same cases, so a case missing on either side fails to compile.
+///
+/// Invoked with the name of a macro that receives the list as `Variant => "ERR_NAME",` pairs.
+macro_rules! net_errors {
+    ($then:ident) => {
+        $then! {
             Failed => "ERR_FAILED",
             Aborted => "ERR_ABORTED",
             InvalidArgument => "ERR_INVALID_ARGUMENT",
@@ -129,6 +44,39 @@ impl NetError {
             ProxyConnectionFailed => "ERR_PROXY_CONNECTION_FAILED",
             InsufficientResources => "ERR_INSUFFICIENT_RESOURCES",
         }
+    };
+}
+pub(crate) use net_errors;
+
+macro_rules! define_net_error {
+    ($($variant:ident => $name:literal,)*) => {
+        /// A Chromium network error; [`NetError::name`] gives its `net::ERR_*` spelling.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum NetError {
+            $($variant,)*
+        }
+
+        impl NetError {
+            const ALL: &[NetError] = &[$(NetError::$variant,)*];
+
+            /// Chromium's name, e.g. `ERR_CONNECTION_REFUSED`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(NetError::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+net_errors!(define_net_error);
+
+impl NetError {
+    /// Parses `net::ERR_NAME` (or `ERR_NAME`): hosts that know Chromium's exact reason pass it as
+    /// wasi:http's `internal-error` payload.
+    pub fn from_name(name: &str) -> Option<NetError> {
+        let name = name.strip_prefix("net::").unwrap_or(name);
+        NetError::ALL.iter().copied().find(|net| net.name() == name)
     }
 }
 
@@ -219,7 +167,7 @@ mod tests {
 
     #[test]
     fn every_name_parses_back() {
-        for net in NetError::ALL {
+        for &net in NetError::ALL {
             assert_eq!(
                 NetError::from_name(&format!("net::{}", net.name())),
                 Some(net)

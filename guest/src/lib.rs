@@ -220,46 +220,17 @@ fn to_wit_error(error: Error) -> wit::RequestError {
     }
 }
 
-fn to_wit_net_error(net: error::NetError) -> wit::NetError {
-    use error::NetError as N;
-    use wit::NetError as W;
-    match net {
-        N::Failed => W::Failed,
-        N::Aborted => W::Aborted,
-        N::InvalidArgument => W::InvalidArgument,
-        N::TimedOut => W::TimedOut,
-        N::BlockedByClient => W::BlockedByClient,
-        N::UploadStreamRewindNotSupported => W::UploadStreamRewindNotSupported,
-        N::ConnectionClosed => W::ConnectionClosed,
-        N::ConnectionReset => W::ConnectionReset,
-        N::ConnectionRefused => W::ConnectionRefused,
-        N::ConnectionAborted => W::ConnectionAborted,
-        N::ConnectionFailed => W::ConnectionFailed,
-        N::NameNotResolved => W::NameNotResolved,
-        N::AddressUnreachable => W::AddressUnreachable,
-        N::SslProtocolError => W::SslProtocolError,
-        N::ConnectionTimedOut => W::ConnectionTimedOut,
-        N::CertCommonNameInvalid => W::CertCommonNameInvalid,
-        N::CertDateInvalid => W::CertDateInvalid,
-        N::CertAuthorityInvalid => W::CertAuthorityInvalid,
-        N::InvalidUrl => W::InvalidUrl,
-        N::UnknownUrlScheme => W::UnknownUrlScheme,
-        N::InvalidRedirect => W::InvalidRedirect,
-        N::TooManyRedirects => W::TooManyRedirects,
-        N::UnsafeRedirect => W::UnsafeRedirect,
-        N::InvalidResponse => W::InvalidResponse,
-        N::EmptyResponse => W::EmptyResponse,
-        N::ResponseHeadersTooBig => W::ResponseHeadersTooBig,
-        N::ResponseHeadersMultipleContentLength => W::ResponseHeadersMultipleContentLength,
-        N::ResponseHeadersMultipleLocation => W::ResponseHeadersMultipleLocation,
-        N::ContentLengthMismatch => W::ContentLengthMismatch,
-        N::IncompleteChunkedEncoding => W::IncompleteChunkedEncoding,
-        N::InvalidHttpResponse => W::InvalidHttpResponse,
-        N::InvalidAuthCredentials => W::InvalidAuthCredentials,
-        N::CacheMiss => W::CacheMiss,
-        N::ProxyConnectionFailed => W::ProxyConnectionFailed,
-        N::InsufficientResources => W::InsufficientResources,
-    }
+macro_rules! to_wit_net_error {
+    ($($variant:ident => $name:literal,)*) => {
+        /// The WIT `net-error` case of the same name.
+        fn to_wit_net_error(net: error::NetError) -> wit::NetError {
+            match net {
+                $(error::NetError::$variant => wit::NetError::$variant,)*
+            }
+        }
+    };
 }
+
+error::net_errors!(to_wit_net_error);
 
 bindings::export!(Component with_types_in bindings);

@@ -282,3 +282,55 @@ fn thousands_of_requests_never_stall_on_the_blocking_facade() {
         }
     });
 }
+
+/// Cookies never cross partitions when many requests of several partitions run at once on
+/// pooled workers and shared connections.
+#[tokio::test]
+async fn concurrent_partitions_keep_their_cookies_apart() {
+    let server = Server::start(|req, conn| {
+        match req.target.strip_prefix("/set?p=") {
+            Some(partition) => {
+                let cookie = format!("who={partition}; Path=/");
+                conn.respond(200, &[("Set-Cookie", cookie.as_str())], "set");
+            }
+            None => conn.respond(200, &[], req.header("cookie").unwrap_or("")),
+        }
+        After::KeepAlive
+    });
+    let client = async_client(WorkerLimits::default());
+    let request = |partition: String, path: String| {
+        let client = client.clone();
+        let url = server.url(&path);
+        async move {
+            let options = RequestOptions {
+                partition: Some(partition),
+                use_session_cookies: true,
+                ..RequestOptions::url(url)
+            };
+            let mut request = client.request(&options).await.expect("request");
+            request.end(None).await.expect("end");
+            request.events_until_done().await.expect("events")
+        }
+    };
+    let mut set = JoinSet::new();
+    for index in 0..8 {
+        let partition = format!("p{index}");
+        let set_cookie = request(partition.clone(), format!("/set?p={partition}"));
+        let echoes: Vec<_> = (0..25)
+            .map(|_| request(partition.clone(), "/echo".into()))
+            .collect();
+        set.spawn(async move {
+            assert_eq!(body(&set_cookie.await), b"set");
+            for echo in echoes {
+                let events = echo.await;
+                assert_eq!(
+                    String::from_utf8_lossy(&body(&events)),
+                    format!("who={partition}")
+                );
+            }
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        joined.expect("task");
+    }
+}
