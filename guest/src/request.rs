@@ -37,8 +37,10 @@ const MAX_AUTH_ATTEMPTS: u32 = 10;
 const MAX_REQUEST_HEAD: usize = 256 * 1024;
 /// Pending chunked bytes above which `write` asks the caller to wait for `drain`.
 const HIGH_WATER_MARK: usize = 64 * 1024;
-/// Largest single read from the response body.
-const READ_CHUNK: u64 = 64 * 1024;
+/// Largest single read from the response body. A read returns what the host has buffered (it
+/// never waits or pads), so a large limit costs nothing and saves crossings when the caller's
+/// `max-bytes` budget is large.
+const READ_CHUNK: u64 = 1024 * 1024;
 const NANOS_PER_MILLI: u64 = 1_000_000;
 
 /// What the caller observes, in order. Mirrors the WIT `event` variant.
@@ -1051,6 +1053,11 @@ impl Request {
                     if batch.is_empty() {
                         batch = bytes;
                     } else {
+                        // Room for the rest of the budget at once: one reallocation per poll
+                        // instead of one per doubling.
+                        if batch.capacity() < batch.len() + bytes.len() {
+                            batch.reserve(bytes.len() + *max_bytes as usize);
+                        }
                         batch.extend_from_slice(&bytes);
                     }
                 }
