@@ -90,14 +90,11 @@ impl export::GuestClientRequest for ClientRequest {
     }
 
     fn write(&self, data: Vec<u8>) -> Result<bool, wit::RequestError> {
-        self.0.borrow_mut().write(&data).map_err(to_wit_error)
+        self.0.borrow_mut().write(data).map_err(to_wit_error)
     }
 
     fn end(&self, data: Option<Vec<u8>>) -> Result<(), wit::RequestError> {
-        self.0
-            .borrow_mut()
-            .end(data.as_deref())
-            .map_err(to_wit_error)
+        self.0.borrow_mut().end(data).map_err(to_wit_error)
     }
 
     fn abort(&self) {

@@ -276,7 +276,7 @@ impl Request {
     }
 
     /// Returns whether the caller may keep writing without waiting for `drain`.
-    pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
+    pub fn write(&mut self, data: Vec<u8>) -> Result<bool, Error> {
         if self.ended {
             return Err(Error::WriteAfterEnd);
         }
@@ -285,18 +285,18 @@ impl Request {
             return Ok(true);
         }
         if self.chunked {
-            self.pending.extend_from_slice(data);
             self.progress.total += data.len() as u64;
+            append(&mut self.pending, data);
             let below = self.pending.len() < HIGH_WATER_MARK;
             self.wants_drain |= !below;
             Ok(below)
         } else {
-            self.body.extend_from_slice(data);
+            append(&mut self.body, data);
             Ok(true)
         }
     }
 
-    pub fn end(&mut self, data: Option<&[u8]>) -> Result<(), Error> {
+    pub fn end(&mut self, data: Option<Vec<u8>>) -> Result<(), Error> {
         if self.ended {
             return match data {
                 Some(_) => Err(Error::WriteAfterEnd),
@@ -665,10 +665,13 @@ impl Request {
             &mut self.body
         };
         let mut failed = false;
+        // Chunked bytes sent by this pump; they leave `pending` in one drain after the loop, not
+        // one per write (each drain moves everything behind it).
+        let mut sent = 0;
         if let Some(stream) = &upload.stream {
             loop {
                 let remaining = if self.chunked {
-                    source.len()
+                    source.len() - sent
                 } else {
                     source.len() - self.uploaded as usize
                 };
@@ -684,7 +687,7 @@ impl Request {
                     }
                 };
                 let chunk = if self.chunked {
-                    &source[..allowed]
+                    &source[sent..sent + allowed]
                 } else {
                     let at = self.uploaded as usize;
                     &source[at..at + allowed]
@@ -694,12 +697,13 @@ impl Request {
                     break;
                 }
                 if self.chunked {
-                    source.drain(..allowed);
+                    sent += allowed;
                     self.body_consumed = true;
                 }
                 self.uploaded += allowed as u64;
             }
         }
+        source.drain(..sent);
         self.progress.current = self.uploaded;
         if !self.chunked {
             self.progress.total = self.body.len() as u64;
@@ -1131,6 +1135,16 @@ impl Request {
 }
 
 // ----- wasi:http boundary -----
+
+/// Appends `data` to `buffer`, taking the chunk itself when the buffer is empty (the usual case
+/// for a body written while the previous write has been sent) instead of copying it.
+fn append(buffer: &mut Vec<u8>, data: Vec<u8>) {
+    if buffer.is_empty() {
+        *buffer = data;
+    } else {
+        buffer.extend_from_slice(&data);
+    }
+}
 
 fn to_wasi_method(method: &str) -> Method {
     match method {
