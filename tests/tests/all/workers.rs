@@ -22,6 +22,14 @@ fn async_client(limits: WorkerLimits) -> electron_net_host::Client {
         .expect("client")
 }
 
+/// The blocking facade over the same, for tests that drive requests from plain threads.
+fn blocking_client(limits: WorkerLimits) -> Client {
+    client_builder()
+        .worker_limits(limits)
+        .build_blocking()
+        .expect("client")
+}
+
 async fn async_get(client: &electron_net_host::Client, url: &str) -> Vec<Event> {
     let mut request = client
         .request(&RequestOptions::url(url))
@@ -80,13 +88,10 @@ fn sequential_requests_share_one_worker() {
 #[test]
 fn a_worker_is_replaced_after_max_requests() {
     let server = hello_server();
-    let client = client_builder()
-        .worker_limits(WorkerLimits {
-            max_requests: 3,
-            ..WorkerLimits::default()
-        })
-        .build_blocking()
-        .expect("client");
+    let client = blocking_client(WorkerLimits {
+        max_requests: 3,
+        ..WorkerLimits::default()
+    });
     for _ in 0..10 {
         assert_eq!(status(&get(&client, &server.url("/"))), Some(200));
     }
@@ -118,13 +123,10 @@ fn partitions_never_share_a_worker() {
 const SMALL_MEMORY: usize = 8 << 20;
 
 fn limited_client() -> Client {
-    client_builder()
-        .worker_limits(WorkerLimits {
-            memory_limit: SMALL_MEMORY,
-            ..WorkerLimits::default()
-        })
-        .build_blocking()
-        .expect("client")
+    blocking_client(WorkerLimits {
+        memory_limit: SMALL_MEMORY,
+        ..WorkerLimits::default()
+    })
 }
 
 #[test]
