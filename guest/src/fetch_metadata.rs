@@ -58,10 +58,13 @@ pub fn is_potentially_trustworthy(url: &Url) -> bool {
 }
 
 /// Relation of a URL to an initiator origin: same origin; same site = same scheme and same
-/// registrable domain (public suffix list, private section included; for IPs and hosts without a
-/// registrable domain the hosts are compared exactly); else cross-site. An opaque origin is
-/// cross-site to everything.
-pub fn site(initiator: &Origin, url: &Url) -> Site {
+/// registrable domain (`registrable` answers it from the public suffix list, private section
+/// included; for IPs and hosts without a registrable domain the hosts are compared exactly);
+/// else cross-site. An opaque origin is cross-site to everything.
+///
+/// The list itself lives on the session side (`session.registrable-domain`), so it is compiled
+/// once per composition; `registrable` is only asked when two different domains meet.
+pub fn site(initiator: &Origin, url: &Url, registrable: impl Fn(&str) -> Option<String>) -> Site {
     let Origin::Tuple(scheme, initiator_host, _) = initiator else {
         return Site::CrossSite;
     };
@@ -75,9 +78,9 @@ pub fn site(initiator: &Origin, url: &Url) -> Site {
         return Site::CrossSite;
     }
     let same_site = match (initiator_host, host) {
-        (Host::Domain(a), Host::Domain(b)) => match (psl::domain_str(a), psl::domain_str(b)) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            (None, None) => a.eq_ignore_ascii_case(b),
+        (Host::Domain(a), Host::Domain(b)) if a.eq_ignore_ascii_case(b) => true,
+        (Host::Domain(a), Host::Domain(b)) => match (registrable(a), registrable(b)) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
             _ => false,
         },
         (a, b) => *a == b.to_owned(),
@@ -193,6 +196,11 @@ pub fn referrer(policy: ReferrerPolicy, referrer: Option<&str>, target: &Url) ->
 mod tests {
     use super::*;
 
+    /// What the session side answers for `registrable-domain`, from the same list.
+    fn by_list(host: &str) -> Option<String> {
+        psl::domain_str(host).map(str::to_owned)
+    }
+
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
     }
@@ -241,36 +249,36 @@ mod tests {
     fn site_relations() {
         let initiator = origin("https://a.example.com");
         assert_eq!(
-            site(&initiator, &url("https://a.example.com/x")),
+            site(&initiator, &url("https://a.example.com/x"), by_list),
             Site::SameOrigin
         );
         assert_eq!(
-            site(&initiator, &url("https://a.example.com:443/x")),
+            site(&initiator, &url("https://a.example.com:443/x"), by_list),
             Site::SameOrigin
         );
         assert_eq!(
-            site(&initiator, &url("https://b.example.com/")),
+            site(&initiator, &url("https://b.example.com/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&initiator, &url("https://example.com/")),
+            site(&initiator, &url("https://example.com/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&initiator, &url("https://a.example.com:8443/")),
+            site(&initiator, &url("https://a.example.com:8443/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&initiator, &url("https://example.org/")),
+            site(&initiator, &url("https://example.org/"), by_list),
             Site::CrossSite
         );
         // Schemeful: same registrable domain over another scheme is cross-site.
         assert_eq!(
-            site(&initiator, &url("http://a.example.com/")),
+            site(&initiator, &url("http://a.example.com/"), by_list),
             Site::CrossSite
         );
         assert_eq!(
-            site(&initiator, &url("http://b.example.com/")),
+            site(&initiator, &url("http://b.example.com/"), by_list),
             Site::CrossSite
         );
     }
@@ -278,22 +286,31 @@ mod tests {
     #[test]
     fn public_suffixes_separate_sites() {
         let initiator = origin("https://a.co.uk");
-        assert_eq!(site(&initiator, &url("https://b.co.uk/")), Site::CrossSite);
-        assert_eq!(site(&initiator, &url("https://x.a.co.uk/")), Site::SameSite);
-        assert_eq!(site(&initiator, &url("https://co.uk/")), Site::CrossSite);
+        assert_eq!(
+            site(&initiator, &url("https://b.co.uk/"), by_list),
+            Site::CrossSite
+        );
+        assert_eq!(
+            site(&initiator, &url("https://x.a.co.uk/"), by_list),
+            Site::SameSite
+        );
+        assert_eq!(
+            site(&initiator, &url("https://co.uk/"), by_list),
+            Site::CrossSite
+        );
         // Private registries count too.
         let initiator = origin("https://alice.github.io");
         assert_eq!(
-            site(&initiator, &url("https://bob.github.io/")),
+            site(&initiator, &url("https://bob.github.io/"), by_list),
             Site::CrossSite
         );
         // A bare public suffix is compared exactly.
         assert_eq!(
-            site(&origin("https://com"), &url("https://com:444/")),
+            site(&origin("https://com"), &url("https://com:444/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&origin("https://com"), &url("https://org/")),
+            site(&origin("https://com"), &url("https://org/"), by_list),
             Site::CrossSite
         );
     }
@@ -302,25 +319,28 @@ mod tests {
     fn ip_hosts_are_compared_exactly() {
         let initiator = origin("http://127.0.0.1:3000");
         assert_eq!(
-            site(&initiator, &url("http://127.0.0.1:3000/")),
+            site(&initiator, &url("http://127.0.0.1:3000/"), by_list),
             Site::SameOrigin
         );
         assert_eq!(
-            site(&initiator, &url("http://127.0.0.1:4000/")),
+            site(&initiator, &url("http://127.0.0.1:4000/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&initiator, &url("http://127.0.0.2:3000/")),
+            site(&initiator, &url("http://127.0.0.2:3000/"), by_list),
             Site::CrossSite
         );
         assert_eq!(
-            site(&initiator, &url("http://localhost:3000/")),
+            site(&initiator, &url("http://localhost:3000/"), by_list),
             Site::CrossSite
         );
         let initiator = origin("http://[::1]:3000");
-        assert_eq!(site(&initiator, &url("http://[::1]:1/")), Site::SameSite);
         assert_eq!(
-            site(&initiator, &url("http://[::2]:3000/")),
+            site(&initiator, &url("http://[::1]:1/"), by_list),
+            Site::SameSite
+        );
+        assert_eq!(
+            site(&initiator, &url("http://[::2]:3000/"), by_list),
             Site::CrossSite
         );
     }
@@ -329,11 +349,11 @@ mod tests {
     fn localhost_hosts() {
         let initiator = origin("http://localhost:3000");
         assert_eq!(
-            site(&initiator, &url("http://localhost:4000/")),
+            site(&initiator, &url("http://localhost:4000/"), by_list),
             Site::SameSite
         );
         assert_eq!(
-            site(&initiator, &url("http://app.localhost:3000/")),
+            site(&initiator, &url("http://app.localhost:3000/"), by_list),
             Site::CrossSite
         );
     }
@@ -341,10 +361,20 @@ mod tests {
     #[test]
     fn opaque_origin_is_cross_site_to_everything() {
         let opaque = Origin::new_opaque();
-        assert_eq!(site(&opaque, &url("https://a.com/")), Site::CrossSite);
-        assert_eq!(site(&opaque, &url("http://localhost/")), Site::CrossSite);
         assert_eq!(
-            site(&url("data:text/plain,x").origin(), &url("https://a.com/")),
+            site(&opaque, &url("https://a.com/"), by_list),
+            Site::CrossSite
+        );
+        assert_eq!(
+            site(&opaque, &url("http://localhost/"), by_list),
+            Site::CrossSite
+        );
+        assert_eq!(
+            site(
+                &url("data:text/plain,x").origin(),
+                &url("https://a.com/"),
+                by_list
+            ),
             Site::CrossSite
         );
     }
@@ -404,7 +434,7 @@ mod tests {
         ] {
             let target = url(target);
             let mut list = HeaderList::new();
-            apply(&mut list, &target, Some(site(&initiator, &target))).unwrap();
+            apply(&mut list, &target, Some(site(&initiator, &target, by_list))).unwrap();
             assert_eq!(list.get("Sec-Fetch-Site"), Some(value));
         }
     }

@@ -190,7 +190,7 @@ impl Request {
         let chain_site = options
             .origin
             .as_ref()
-            .map(|origin| fetch_metadata::site(origin, &options.url));
+            .map(|origin| fetch_metadata::site(origin, &options.url, session::registrable_domain));
         Request {
             headers: options.headers.clone(),
             url: options.url.clone(),
@@ -880,7 +880,7 @@ impl Request {
             self.progress = Progress::default();
         }
         if let Some(origin) = &self.options.origin {
-            let site = fetch_metadata::site(origin, &hop.url);
+            let site = fetch_metadata::site(origin, &hop.url, session::registrable_domain);
             self.chain_site = self.chain_site.max(Some(site));
         }
         self.url = hop.url;

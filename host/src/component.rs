@@ -15,8 +15,9 @@ use crate::bindings::ComponentPre;
 use crate::error::Error;
 use crate::state::HostState;
 
-/// The component this crate was built with (see `build.rs`).
-pub const COMPONENT: &[u8] = include_bytes!(env!("ELECTRON_NET_COMPONENT"));
+/// The component this crate was built with (`electron-net-client.wasm`, built by
+/// `electron-net-components`).
+pub const COMPONENT: &[u8] = electron_net_components::CLIENT;
 
 /// Compiles (or loads from `cache_dir`) `bytes` and links every import, ready to instantiate.
 pub(crate) fn prepare(

@@ -155,6 +155,10 @@ impl session::Host for ElectronNetCtx {
     fn user_agent(&mut self, partition: String) -> Option<String> {
         self.sessions.user_agent(&partition)
     }
+
+    fn registrable_domain(&mut self, host: String) -> Option<String> {
+        electron_net_session::site_domain(&host).map(str::to_owned)
+    }
 }
 
 impl credentials::Host for ElectronNetCtx {

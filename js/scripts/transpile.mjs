@@ -9,15 +9,20 @@
 // shipping a half-patched file.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const release = '../../target/js-guest/wasm32-wasip2/release';
+const components = resolve(
+  fileURLToPath(new URL('../../', import.meta.url)),
+  process.env.CARGO_TARGET_DIR ?? 'target',
+  'components',
+);
 
 /** Import trampolines (host functions the guest calls) and export wrappers, per glue file. */
 const COMPONENTS = [
-  { wasm: 'electron_net_guest.wasm', name: 'component', imports: 53, exports: 16, debugLogs: 261 },
-  { wasm: 'electron_net_session_component.wasm', name: 'session', imports: 16, exports: 10, debugLogs: 147 },
+  { wasm: 'electron-net-client.wasm', name: 'component', imports: 54, exports: 16, debugLogs: 263 },
+  { wasm: 'electron-net-session.wasm', name: 'session', imports: 16, exports: 11, debugLogs: 149 },
 ];
 
 for (const { wasm, name, ...counts } of COMPONENTS) {
@@ -28,7 +33,7 @@ for (const { wasm, name, ...counts } of COMPONENTS) {
     [
       here('../node_modules/@bytecodealliance/jco/dist/jco.js'),
       'transpile',
-      here(`${release}/${wasm}`),
+      resolve(components, wasm),
       ...['-o', out, '--name', name, '--instantiation', 'sync', '--quiet'],
     ],
     { stdio: 'inherit' },

@@ -115,6 +115,7 @@ export const sessionImports: typeof SessionInterface = {
   },
   // This package offers no `setUserAgent`, so no partition has one.
   userAgent: () => undefined,
+  registrableDomain: (host) => sessionProvider.registrableDomain(host),
 };
 
 /** Electron spells one same-site value with an underscore; the WIT enum with a hyphen. */

@@ -2,9 +2,9 @@
 //! one set of in-memory [`Partitions`] from `electron-net-session`, so the JavaScript package
 //! runs the very same jar and auth cache as the Rust host.
 //!
-//! Built by the JavaScript package, never by the host's `cargo build`:
-//! `cargo build --release --target wasm32-wasip2 -p electron-net-session-component
-//! --target-dir target/js-guest` (with the host's `CARGO_PROFILE_RELEASE_*` overrides).
+//! Built by `electron-net-components` into `target/components/electron-net-session.wasm`, where
+//! the JavaScript package and the standalone composition take it from. It is also the one place
+//! the public suffix list is compiled into (`session.registrable-domain`).
 //! Nothing here persists: `persist:` partitions live in memory like the others, and the time
 //! comes from the wall clock (`wasi:clocks/wall-clock`).
 
@@ -71,6 +71,10 @@ impl session::Guest for Component {
 
     fn user_agent(partition: String) -> Option<String> {
         PARTITIONS.user_agent(&partition)
+    }
+
+    fn registrable_domain(host: String) -> Option<String> {
+        shared::site_domain(&host).map(str::to_owned)
     }
 }
 

@@ -47,6 +47,17 @@ pub(crate) fn registrable_domain(domain: &str) -> &str {
     psl::domain_str(domain).unwrap_or(domain)
 }
 
+/// The registrable domain of a host name (eTLD+1 by the public suffix list, private section
+/// included), compared case-insensitively by callers; `None` for IP literals, public suffixes and
+/// names the list cannot place. This is the one copy of the list every host and component uses:
+/// the ClientRequest component asks for it through `session.registrable-domain`.
+pub fn site_domain(host: &str) -> Option<&str> {
+    if is_ip(host) || host.parse::<std::net::Ipv6Addr>().is_ok() {
+        return None;
+    }
+    psl::domain_str(host)
+}
+
 /// A schemeful site (RFC 6265bis §5.2): scheme plus registrable domain.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Site {
@@ -142,6 +153,22 @@ mod tests {
         }
         for domain in ["example.com", "example.co.uk", "user.github.io"] {
             assert!(!is_public_suffix(domain), "{domain}");
+        }
+    }
+
+    #[test]
+    fn site_domains_come_from_the_list_private_section_included() {
+        assert_eq!(site_domain("www.example.co.uk"), Some("example.co.uk"));
+        assert_eq!(site_domain("a.b.user.github.io"), Some("user.github.io"));
+        for none in [
+            "co.uk",
+            "github.io",
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "::1",
+        ] {
+            assert_eq!(site_domain(none), None, "{none}");
         }
     }
 
