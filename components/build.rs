@@ -26,6 +26,7 @@ const CRATES: [(&str, &str); 4] = [
     ("fetch-gateway", "fetch-gateway-unplugged.wasm"),
 ];
 
+const TYPES: &str = "electron:net/types@0.1.0";
 const CLIENT: &str = "electron:net/client@0.1.0";
 const SESSION: &str = "electron:net/session@0.1.0";
 const COOKIE_ADMIN: &str = "electron:net/cookie-admin@0.1.0";
@@ -149,11 +150,15 @@ fn compose_standalone(dir: &Path) -> Result<Vec<u8>> {
         &dir.join(CRATES[2].1),
     )?;
 
+    // The session provider defines the shared types for everyone (see its world).
     let session = graph.instantiate(session);
     let credentials = graph.instantiate(credentials);
+    connect(&mut graph, session, credentials, TYPES)?;
     let client = graph.instantiate(client);
+    connect(&mut graph, session, client, TYPES)?;
     connect(&mut graph, session, client, SESSION)?;
     connect(&mut graph, credentials, client, CREDENTIALS)?;
+    export(&mut graph, session, TYPES)?;
     export(&mut graph, client, CLIENT)?;
     export(&mut graph, session, COOKIE_ADMIN)?;
     encode(&graph)

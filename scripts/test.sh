@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Every check and test: formatting, lints, Rust unit and integration tests, the CLI demo as a smoke
-# test, then the JavaScript package's build, type-check and tests. Sets up everything it needs.
+# Every check and test: formatting, lints, Rust unit and integration tests (with the composed
+# example under stock `wasmtime serve`), the CLI demo as a smoke test, then the JavaScript
+# package's build, type-check and tests (with the standalone component under stock jco). Sets up
+# everything it needs, wasmtime-cli 48.0.8 included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain"
 rustup target add wasm32-wasip2 >/dev/null
 rustup component add rustfmt clippy >/dev/null
+# The composition tests run the composed example under stock `wasmtime serve`.
+if ! wasmtime --version 2>/dev/null | grep -q '^wasmtime 48\.0\.8'; then
+  cargo install --locked wasmtime-cli@48.0.8
+fi
 
 step "cargo fmt --check"
 cargo fmt --all --check

@@ -17,9 +17,9 @@ mod bindings {
 
 use std::sync::{Arc, LazyLock};
 
-use bindings::electron::net::types::Credentials;
 use bindings::exports::electron::net::cookie_admin as admin;
 use bindings::exports::electron::net::session;
+use bindings::exports::electron::net::types::Credentials;
 use electron_net_session as shared;
 use electron_net_session::{Partitions, SystemClock};
 

@@ -56,12 +56,15 @@ impl Guest for Gateway {
         if route != "/fetch" {
             return respond(out, 404, "not found: use GET /fetch?url=<url>\n");
         }
-        // A missing `url` is as invalid as an unparsable one: the component says so in
-        // Electron's words.
         let target = url::form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == "url")
             .map(|(_, value)| value.into_owned())
-            .unwrap_or_default();
+            .filter(|value| !value.is_empty());
+        // Electron (and the component) read an absent URL as `http://localhost/`; a gateway must
+        // not, so a missing one fails the way `new URL('')` does in Electron's JavaScript.
+        let Some(target) = target else {
+            return respond(out, 400, "TypeError: Invalid URL\n");
+        };
         match ClientRequest::create(&options(target)) {
             Ok(client) => fetch(client, out),
             Err(error) => respond(out, 400, &format!("{}\n", describe(&error))),

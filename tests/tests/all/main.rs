@@ -1,6 +1,7 @@
 //! Integration tests: the real component in the real wasmtime host against loopback servers.
 //! One module per area of the behaviour contract.
 
+mod composition;
 mod cookies;
 mod events;
 mod faults;
