@@ -1,8 +1,8 @@
 //! Fetch metadata (`Sec-Fetch-*`) and the Referer computation (behaviour §2-§3, checklist A7).
 
-use std::net::{IpAddr, Ipv6Addr};
-
 use url::{Host, Origin, Url};
+
+use electron_net_session::is_potentially_trustworthy;
 
 use crate::error::Error;
 use crate::headers::HeaderList;
@@ -38,24 +38,6 @@ const SEC_FETCH_USER: &str = "Sec-Fetch-User";
 
 /// Destinations that only a navigation may request.
 const NAVIGATION_DESTINATIONS: &[&str] = &["document", "frame", "iframe", "fencedframe"];
-
-/// https, localhost (and `*.localhost`, with or without a trailing dot), 127.0.0.0/8 and ::1 are
-/// potentially trustworthy.
-pub fn is_potentially_trustworthy(url: &Url) -> bool {
-    if url.scheme() == "https" {
-        return true;
-    }
-    match url.host() {
-        Some(Host::Domain(domain)) => {
-            let domain = domain.strip_suffix('.').unwrap_or(domain);
-            domain.eq_ignore_ascii_case("localhost")
-                || domain.to_ascii_lowercase().ends_with(".localhost")
-        }
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
-        None => false,
-    }
-}
 
 /// Relation of a URL to an initiator origin: same origin; same site = same scheme and same
 /// registrable domain (`registrable` answers it from the public suffix list, private section
@@ -207,42 +189,6 @@ mod tests {
 
     fn origin(s: &str) -> Origin {
         url(s).origin()
-    }
-
-    #[test]
-    fn trustworthy_urls() {
-        for u in [
-            "https://example.com/",
-            "https://1.2.3.4/",
-            "http://localhost/",
-            "http://localhost:8080/x",
-            "http://LOCALHOST/",
-            "http://localhost./",
-            "http://app.localhost/",
-            "http://a.b.localhost:3000/",
-            "http://127.0.0.1/",
-            "http://127.255.0.9:81/",
-            "http://[::1]:8080/",
-        ] {
-            assert!(is_potentially_trustworthy(&url(u)), "{u}");
-        }
-    }
-
-    #[test]
-    fn untrustworthy_urls() {
-        for u in [
-            "http://example.com/",
-            "http://localhost.example.com/",
-            "http://notlocalhost/",
-            "http://128.0.0.1/",
-            "http://10.0.0.1/",
-            "http://0.0.0.0/",
-            "http://[::2]/",
-            "http://[::ffff:127.0.0.1]/",
-            "http://192.168.1.1/",
-        ] {
-            assert!(!is_potentially_trustworthy(&url(u)), "{u}");
-        }
     }
 
     #[test]

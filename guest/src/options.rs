@@ -173,6 +173,19 @@ impl Options {
         }
     }
 
+    /// Electron counts a user-set `Origin` header as the request's initiator when the `origin`
+    /// option is absent (behaviour contract §12): `Sec-Fetch-Site` and SameSite are then judged
+    /// against it. Headers may change until the request goes out, so the request calls this
+    /// once, just before its first hop. An unparsable value (`null`) is an opaque origin, like
+    /// an unparsable `origin` option.
+    pub fn adopt_origin_header(&mut self, header: Option<&str>) {
+        if self.origin.is_none()
+            && let Some(value) = header
+        {
+            self.origin = Some(parse_origin(value));
+        }
+    }
+
     fn same_origin_with(&self, url: &Url) -> bool {
         self.origin
             .as_ref()
@@ -346,6 +359,35 @@ mod tests {
 
     fn s(value: &str) -> Option<String> {
         Some(value.to_owned())
+    }
+
+    #[test]
+    fn an_origin_header_names_the_initiator_only_without_the_option() {
+        let mut options = parse(&with_url("https://a.example/")).unwrap();
+        options.adopt_origin_header(Some("https://b.example:8443"));
+        assert_eq!(
+            options.origin.unwrap().ascii_serialization(),
+            "https://b.example:8443"
+        );
+
+        let mut options = parse(&with_url("https://a.example/")).unwrap();
+        options.adopt_origin_header(Some("null"));
+        assert!(!options.origin.unwrap().is_tuple());
+
+        let mut options = parse(&with_url("https://a.example/")).unwrap();
+        options.adopt_origin_header(None);
+        assert!(options.origin.is_none());
+
+        let mut options = parse(&RequestOptions {
+            origin: s("https://c.example"),
+            ..with_url("https://a.example/")
+        })
+        .unwrap();
+        options.adopt_origin_header(Some("https://b.example"));
+        assert_eq!(
+            options.origin.unwrap().ascii_serialization(),
+            "https://c.example"
+        );
     }
 
     fn url_of(options: RequestOptions) -> Result<String, Error> {

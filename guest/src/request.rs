@@ -174,7 +174,8 @@ pub struct Request {
     over: bool,
     redirects: u32,
     manual_follow: bool,
-    /// Worst relation to the initiator over the redirect chain (for `Sec-Fetch-Site`).
+    /// Worst relation to the initiator over the redirect chain (for `Sec-Fetch-Site`), from the
+    /// first hop on.
     chain_site: Option<Site>,
     /// A redirect crossed origins: an `Origin` header then reads `null` (fetch's tainted origin).
     origin_tainted: bool,
@@ -187,10 +188,6 @@ pub struct Request {
 impl Request {
     /// Validated options in, a request that has sent nothing out.
     pub fn new(options: Options) -> Request {
-        let chain_site = options
-            .origin
-            .as_ref()
-            .map(|origin| fetch_metadata::site(origin, &options.url, session::registrable_domain));
         Request {
             headers: options.headers.clone(),
             url: options.url.clone(),
@@ -217,7 +214,7 @@ impl Request {
             over: false,
             redirects: 0,
             manual_follow: false,
-            chain_site,
+            chain_site: None,
             origin_tainted: false,
             auth_attempts: 0,
             sent_auth: None,
@@ -441,6 +438,11 @@ impl Request {
             return;
         }
         if matches!(self.stage, Stage::Idle) && (self.ended || (self.chunked && self.written)) {
+            self.options.adopt_origin_header(self.headers.get("origin"));
+            self.chain_site =
+                self.options.origin.as_ref().map(|origin| {
+                    fetch_metadata::site(origin, &self.url, session::registrable_domain)
+                });
             self.start();
         }
         if self.upload.is_some() {

@@ -2,7 +2,7 @@
  * Electron's `net.request()` for Node: `import { net } from 'electron-net-wasm'` instead of
  * `require('electron')`, and the same code runs, through the electron:net WebAssembly component.
  */
-export { net, request } from './net.js';
+export { net, request, isOnline } from './net.js';
 export { ClientRequest, type LoginCallback } from './client-request.js';
 export { IncomingMessage } from './incoming-message.js';
 export type { ClientRequestConstructorOptions } from './options.js';

@@ -1,4 +1,5 @@
 /** Electron's `net` module, as far as this package implements it. */
+import { networkInterfaces } from 'node:os';
 import { ClientRequest } from './client-request.js';
 import type { IncomingMessage } from './incoming-message.js';
 import type { ClientRequestConstructorOptions } from './options.js';
@@ -11,4 +12,20 @@ export function request(
   return new ClientRequest(options, callback);
 }
 
-export const net = { request };
+/**
+ * Electron's `net.isOnline()`: whether the machine has a network connection at all. Like
+ * Chromium's connection-type check, this is true when any interface other than loopback has an
+ * address; like Electron's, a true answer does not promise that any server is reachable.
+ */
+export function isOnline(): boolean {
+  return Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => !address.internal));
+}
+
+/** Electron's `net`: `request`, `isOnline()` and the read-only `online` property. */
+export const net = {
+  request,
+  isOnline,
+  get online(): boolean {
+    return isOnline();
+  },
+};

@@ -110,3 +110,37 @@ test('fromPartition returns one Session per name; defaultSession is partition ""
   assert.equal(session.fromPartition(''), session.defaultSession);
   assert.notEqual(session.fromPartition('same'), session.defaultSession);
 });
+
+test('Secure cookies are set and sent on loopback http, which Chromium trusts', async (t) => {
+  const server = await serve(t, (req, res) => {
+    if (req.url === '/set') {
+      res.setHeader('set-cookie', 's=1; Secure; Path=/');
+    }
+    res.end(req.headers.cookie ?? '');
+  });
+  await fetchText({ url: `${server.url}/set`, partition: 'secure-loopback', useSessionCookies: true });
+  assert.equal(await fetchText({ url: `${server.url}/check`, partition: 'secure-loopback', useSessionCookies: true }), 's=1');
+  await session.fromPartition('secure-loopback').cookies.set({ url: 'http://localhost/', name: 't', value: '2', secure: true });
+  const [stored] = await session.fromPartition('secure-loopback').cookies.get({ name: 't' });
+  assert.equal(stored?.secure, true);
+});
+
+test('without the origin option, an Origin header is the initiator for SameSite and Sec-Fetch-Site', async (t) => {
+  const seen: { cookie?: string; site?: string }[] = [];
+  const server = await serve(t, (req, res) => {
+    seen.push({ cookie: req.headers.cookie, site: req.headers['sec-fetch-site'] as string | undefined });
+    if (req.url === '/set') {
+      res.setHeader('set-cookie', 'strict=1; SameSite=Strict');
+    }
+    res.end();
+  });
+  const send = (path: string, origin: string) =>
+    fetchText({ url: `${server.url}${path}`, partition: 'origin-header', useSessionCookies: true, headers: { Origin: origin } });
+  await send('/set', server.url);
+  await send('/same', server.url);
+  await send('/cross', 'http://elsewhere.example');
+  assert.deepEqual(seen.slice(1), [
+    { cookie: 'strict=1', site: 'same-origin' },
+    { cookie: undefined, site: 'cross-site' },
+  ]);
+});

@@ -1,7 +1,28 @@
 //! Hosts, domains and sites: domain-matching (RFC 6265bis §5.1.3), path-matching (§5.1.4), public
 //! suffixes (the `psl` crate, Mozilla's list compiled in) and the "site" used by SameSite.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use url::{Host, Url};
+
+/// Whether a URL is potentially trustworthy as Chromium judges it: https, localhost (and
+/// `*.localhost`, with or without a trailing dot), 127.0.0.0/8 and ::1. Secure cookies may be set
+/// and sent there (behaviour contract §12), and the component sends fetch metadata there.
+pub fn is_potentially_trustworthy(url: &Url) -> bool {
+    if url.scheme() == "https" {
+        return true;
+    }
+    match url.host() {
+        Some(Host::Domain(domain)) => {
+            let domain = domain.strip_suffix('.').unwrap_or(domain);
+            domain.eq_ignore_ascii_case("localhost")
+                || domain.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
+        None => false,
+    }
+}
 
 /// The canonical host of an `http:`/`https:` URL (lowercase, punycode, IPv6 in brackets), as
 /// the `url` crate serialises it; `None` for other schemes or URLs without a host.
@@ -128,6 +149,42 @@ pub(crate) fn request_path(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trustworthy_urls() {
+        for u in [
+            "https://example.com/",
+            "https://1.2.3.4/",
+            "http://localhost/",
+            "http://localhost:8080/x",
+            "http://LOCALHOST/",
+            "http://localhost./",
+            "http://app.localhost/",
+            "http://a.b.localhost:3000/",
+            "http://127.0.0.1/",
+            "http://127.255.0.9:81/",
+            "http://[::1]:8080/",
+        ] {
+            assert!(is_potentially_trustworthy(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+
+    #[test]
+    fn untrustworthy_urls() {
+        for u in [
+            "http://example.com/",
+            "http://localhost.example.com/",
+            "http://notlocalhost/",
+            "http://128.0.0.1/",
+            "http://10.0.0.1/",
+            "http://0.0.0.0/",
+            "http://[::2]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://192.168.1.1/",
+        ] {
+            assert!(!is_potentially_trustworthy(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
 
     #[test]
     fn domain_match_needs_a_dot_boundary() {

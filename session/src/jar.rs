@@ -15,8 +15,8 @@ use url::Url;
 use crate::clock::{Clock, UnixTime};
 use crate::cookie::{Cookie, CookieDetails, CookieFilter, SameSite, StoredCookie};
 use crate::domain::{
-    Site, default_path, domain_match, is_ip, is_public_suffix, path_match, registrable_domain,
-    request_host, request_path,
+    Site, default_path, domain_match, is_ip, is_potentially_trustworthy, is_public_suffix,
+    path_match, registrable_domain, request_host, request_path,
 };
 use crate::parse::{
     Expiry, MAX_ATTRIBUTE_BYTES, MAX_NAME_VALUE_BYTES, ParsedCookie, is_forbidden_control,
@@ -159,7 +159,7 @@ impl Target {
         Some(Target {
             host,
             path: request_path(&url),
-            secure: url.scheme() == "https",
+            secure: is_potentially_trustworthy(&url),
             same_site,
             safe_method: method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD"),
         })

@@ -54,7 +54,7 @@ pub use auth::{AuthCache, AuthEntry, Credentials, ProtectionSpace, origin_of};
 pub use clock::{Clock, FixedClock, SystemClock, UnixTime};
 pub use cookie::{Cookie, CookieDetails, CookieFilter, CookieKey, SameSite, StoredCookie};
 pub use date::parse_cookie_date;
-pub use domain::site_domain;
+pub use domain::{is_potentially_trustworthy, site_domain};
 pub use jar::{
     CookieContext, CookieJar, MAX_AGE_SECONDS, MAX_COOKIE_HEADER_BYTES, MAX_COOKIES,
     MAX_COOKIES_PER_DOMAIN, PURGED_COOKIES, PURGED_COOKIES_PER_DOMAIN, Rejection, check_stored,

@@ -216,6 +216,26 @@ fn d19_a_secure_cookie_from_http_is_ignored() {
 }
 
 #[test]
+fn d19_loopback_http_is_secure_enough_for_secure_cookies() {
+    // Chromium counts localhost, 127.0.0.0/8 and [::1] as potentially trustworthy.
+    for origin in [
+        "http://localhost:8080",
+        "http://127.0.0.1:3000",
+        "http://[::1]:81",
+    ] {
+        let (mut jar, _) = jar();
+        let url = format!("{origin}/");
+        set(&mut jar, &url, "s=1; Secure").unwrap();
+        assert_eq!(header(&jar, &url), Some("s=1".into()), "{origin}");
+    }
+    let (mut jar, _) = jar();
+    assert_eq!(
+        set(&mut jar, "http://10.0.0.1/", "s=1; Secure"),
+        Err(Rejection::SecureFromInsecure)
+    );
+}
+
+#[test]
 fn d19_http_cannot_overwrite_or_shadow_a_secure_cookie() {
     let (mut jar, _) = jar();
     set(&mut jar, "https://a.test/", "id=secure; Secure; Path=/").unwrap();

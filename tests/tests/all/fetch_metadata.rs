@@ -255,3 +255,38 @@ fn string_url_implicitly_sets_origin_to_its_own_origin() {
     assert_eq!(received[2].header("origin"), Some(server.url("").as_str()));
     assert_eq!(received[2].header("sec-fetch-site"), Some("same-origin"));
 }
+
+/// Without the `origin` option, a user-set `Origin` header is the initiator (behaviour contract
+/// §12): Electron sends `same-origin` for it where a request without one says `none`.
+#[test]
+fn an_origin_header_counts_as_the_initiator_without_the_option() {
+    let server = ok_server();
+    let client = client();
+    for (origin, expected) in [
+        (server.url(""), "same-origin"),
+        (format!("http://127.0.0.1:{}", closed_port()), "same-site"),
+        (localhost_url(&server, ""), "cross-site"),
+        ("null".to_owned(), "cross-site"),
+    ] {
+        run(
+            &client,
+            &with_headers(object(&server.url("/")), &[("Origin", &origin)]),
+        );
+        let received = server.received();
+        let last = received.last().unwrap();
+        assert_eq!(last.header("sec-fetch-site"), Some(expected), "{origin}");
+        // The header itself goes out as the user set it.
+        assert_eq!(last.header("origin"), Some(origin.as_str()));
+    }
+
+    // The option wins over the header.
+    let options = RequestOptions {
+        origin: Some(localhost_url(&server, "")),
+        ..with_headers(object(&server.url("/")), &[("Origin", &server.url(""))])
+    };
+    run(&client, &options);
+    assert_eq!(
+        server.received().last().unwrap().header("sec-fetch-site"),
+        Some("cross-site")
+    );
+}

@@ -339,3 +339,72 @@ fn credentials_are_never_reused_by_another_partition_on_a_shared_connection() {
     let last = server.received().pop().unwrap();
     assert_eq!(last.header("authorization"), None);
 }
+
+/// Chromium treats loopback http as potentially trustworthy (behaviour contract §12): a `Secure`
+/// cookie set by `http://127.0.0.1` is stored and sent back there, and `cookies.set` accepts one
+/// for `http://localhost`.
+#[test]
+fn secure_cookies_work_on_loopback_http() {
+    let server = Server::start(|req, conn| {
+        if req.target == "/set" {
+            conn.respond(200, &[("Set-Cookie", "s=1; Secure; Path=/")], "set");
+        } else {
+            conn.respond(200, &[], "ok");
+        }
+        After::KeepAlive
+    });
+    let sessions = Sessions::new();
+    let client = client_with(&sessions);
+    for path in ["/set", "/check"] {
+        send(
+            &client,
+            RequestOptions {
+                use_session_cookies: true,
+                ..RequestOptions::url(server.url(path))
+            },
+        );
+    }
+    assert_eq!(server.received()[1].header("cookie"), Some("s=1"));
+
+    let details = CookieDetails {
+        url: "http://localhost/".into(),
+        name: Some("t".into()),
+        value: Some("2".into()),
+        secure: Some(true),
+        ..CookieDetails::default()
+    };
+    sessions.cookies("").set(&details).unwrap();
+    let stored = sessions.cookies("").get(&CookieFilter {
+        name: Some("t".into()),
+        ..CookieFilter::default()
+    });
+    assert!(stored[0].secure);
+}
+
+/// With no `origin` option, a user-set `Origin` header is the initiator for SameSite
+/// (behaviour contract §12): a cross-site one keeps a Strict cookie at home.
+#[test]
+fn an_origin_header_is_the_initiator_for_samesite() {
+    let server = Server::start(|req, conn| {
+        if req.target == "/set" {
+            conn.respond(200, &[("Set-Cookie", "strict=1; SameSite=Strict")], "set");
+        } else {
+            conn.respond(200, &[], "ok");
+        }
+        After::KeepAlive
+    });
+    let sessions = Sessions::new();
+    let client = client_with(&sessions);
+    let object = |path: &str, origin: &str| RequestOptions {
+        url: Some(server.url(path)),
+        use_session_cookies: true,
+        headers: vec![("Origin".into(), origin.into())],
+        ..RequestOptions::empty()
+    };
+    send(&client, object("/set", &server.url("")));
+    send(&client, object("/same", &server.url("")));
+    send(&client, object("/cross", "http://elsewhere.example"));
+    let received = server.received();
+    assert_eq!(received[1].header("cookie"), Some("strict=1"));
+    assert_eq!(received[2].header("cookie"), None);
+}
