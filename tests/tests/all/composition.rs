@@ -95,31 +95,38 @@ impl Serve {
     }
 }
 
-/// The stock wasmtime CLI: `$WASMTIME`, else `wasmtime` on the PATH or in cargo's bin directory.
-fn wasmtime_cli() -> PathBuf {
+/// A stock command-line tool that `scripts/test.sh` installs: `$ENV_VAR`, else `name` on the PATH
+/// or in cargo's bin directory. Its `--version` must start with `version`.
+fn tool(name: &str, env_var: &str, version: &str, install: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let candidates = std::env::var_os("WASMTIME")
+    let candidates = std::env::var_os(env_var)
         .map(PathBuf::from)
         .into_iter()
-        .chain(std::env::split_paths(&path).map(|dir| dir.join("wasmtime")))
+        .chain(std::env::split_paths(&path).map(|dir| dir.join(name)))
         .chain(
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin/wasmtime")),
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin").join(name)),
         );
     for candidate in candidates {
         if let Ok(output) = Command::new(&candidate).arg("--version").output() {
-            let version = String::from_utf8_lossy(&output.stdout);
+            let found = String::from_utf8_lossy(&output.stdout);
             assert!(
-                version.starts_with("wasmtime 48."),
-                "{} is {version}; these tests need wasmtime-cli 48",
+                found.starts_with(version),
+                "{} is {found}; these tests need {version}",
                 candidate.display()
             );
             return candidate;
         }
     }
-    panic!(
-        "wasmtime-cli 48 is not installed: `cargo install --locked wasmtime-cli@48.0.8` \
-         (scripts/test.sh does this)"
-    );
+    panic!("{name} is not installed: `{install}` (scripts/test.sh does this)");
+}
+
+fn wasmtime_cli() -> PathBuf {
+    tool(
+        "wasmtime",
+        "WASMTIME",
+        "wasmtime 48.",
+        "cargo install --locked wasmtime-cli@48.0.8",
+    )
 }
 
 fn url_escape(value: &str) -> impl Iterator<Item = String> + '_ {
@@ -135,13 +142,8 @@ fn gateway() -> Serve {
     Serve::start(electron_net_components::FETCH_GATEWAY_PATH)
 }
 
-fn status(events: &[electron_net_host::Event]) -> u16 {
-    response(events).expect("a response").status_code
-}
-
-#[test]
-fn a_redirect_chain_carries_a_cookie_set_by_one_hop_to_the_next() {
-    let upstream = Server::start(|request, conn| {
+fn redirect_with_cookie_server() -> Server {
+    Server::start(|request, conn| {
         match request.target.as_str() {
             "/start" => conn.respond(302, &[("Location", "/middle")], ""),
             "/middle" => conn.respond(
@@ -152,7 +154,16 @@ fn a_redirect_chain_carries_a_cookie_set_by_one_hop_to_the_next() {
             _ => conn.respond(200, &[("Content-Type", "text/plain")], "the end"),
         }
         After::KeepAlive
-    });
+    })
+}
+
+fn status(events: &[electron_net_host::Event]) -> u16 {
+    response(events).expect("a response").status_code
+}
+
+#[test]
+fn a_redirect_chain_carries_a_cookie_set_by_one_hop_to_the_next() {
+    let upstream = redirect_with_cookie_server();
     let serve = gateway();
     let client = client();
     let events = get(&client, &serve.url(&upstream.url("/start")));
@@ -237,4 +248,69 @@ fn a_64_mib_body_streams_through_in_flat_memory() {
         growth >> 20,
         SIZE >> 20
     );
+}
+
+/// README "Composing", as written: `wac compose components/standalone.wac` with the three
+/// components, then `wac plug` of the result into the unplugged gateway, served by
+/// `wasmtime serve`.
+#[test]
+fn the_readme_wac_commands_compose_a_working_gateway() {
+    let wac = tool(
+        "wac",
+        "WAC",
+        "wac-cli 0.12.",
+        "cargo install --locked wac-cli@0.12.0",
+    );
+    let components = std::path::Path::new(electron_net_components::CLIENT_PATH)
+        .parent()
+        .expect("target/components");
+    let out = std::env::temp_dir().join(format!("electron-net-wac-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let output = Command::new(&wac).args(args).output().expect("run wac");
+        assert!(
+            output.status.success(),
+            "wac {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let standalone = out.join("my-standalone.wasm");
+    let dep =
+        |name: &str, file: &str| format!("electron-net:{name}={}", components.join(file).display());
+    let (client_dep, session_dep, credentials_dep) = (
+        dep("client", "electron-net-client.wasm"),
+        dep("session", "electron-net-session.wasm"),
+        dep("credentials", "electron-net-credentials-decline.wasm"),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../components/standalone.wac");
+    run(&[
+        "compose".as_ref(),
+        script.as_ref(),
+        "-o".as_ref(),
+        standalone.as_os_str(),
+        "--dep".as_ref(),
+        client_dep.as_ref(),
+        "--dep".as_ref(),
+        session_dep.as_ref(),
+        "--dep".as_ref(),
+        credentials_dep.as_ref(),
+    ]);
+    let composed = out.join("composed.wasm");
+    let unplugged = components.join("fetch-gateway-unplugged.wasm");
+    run(&[
+        "plug".as_ref(),
+        "--plug".as_ref(),
+        standalone.as_os_str(),
+        unplugged.as_os_str(),
+        "-o".as_ref(),
+        composed.as_os_str(),
+    ]);
+
+    let upstream = redirect_with_cookie_server();
+    let serve = Serve::start(composed.to_str().expect("a UTF-8 temp path"));
+    let events = get(&client(), &serve.url(&upstream.url("/start")));
+    assert_eq!(status(&events), 200);
+    assert_eq!(body(&events), b"the end");
+    assert_eq!(upstream.received()[2].header("cookie"), Some("hop=middle"));
+    let _ = std::fs::remove_dir_all(&out);
 }
