@@ -48,12 +48,13 @@ pub enum ReferrerPolicy {
 }
 
 /// Resolved time limits in milliseconds; None = disabled. Defaults: connect 30_000, first byte
-/// 300_000, between bytes 300_000; an explicit 0 disables.
+/// 300_000, between bytes 300_000, total none; an explicit 0 disables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub connect_ms: Option<u32>,
     pub first_byte_ms: Option<u32>,
     pub between_bytes_ms: Option<u32>,
+    pub total_ms: Option<u32>,
 }
 
 const DEFAULT_CONNECT_MS: u32 = 30_000;
@@ -314,6 +315,8 @@ fn limits(timeouts: &Timeouts) -> Limits {
         connect_ms: resolve(timeouts.connect_ms, DEFAULT_CONNECT_MS),
         first_byte_ms: resolve(timeouts.first_byte_ms, DEFAULT_FIRST_BYTE_MS),
         between_bytes_ms: resolve(timeouts.between_bytes_ms, DEFAULT_BETWEEN_BYTES_MS),
+        // Electron has no overall limit, so none unless asked for.
+        total_ms: resolve(timeouts.total_ms, 0),
     }
 }
 
@@ -346,6 +349,7 @@ mod tests {
                 connect_ms: None,
                 first_byte_ms: None,
                 between_bytes_ms: None,
+                total_ms: None,
             },
         }
     }
@@ -423,6 +427,7 @@ mod tests {
                 connect_ms: Some(30_000),
                 first_byte_ms: Some(300_000),
                 between_bytes_ms: Some(300_000),
+                total_ms: None,
             }
         );
     }
@@ -1077,6 +1082,7 @@ mod tests {
                 connect_ms: Some(0),
                 first_byte_ms: Some(1234),
                 between_bytes_ms: None,
+                total_ms: Some(5000),
             },
             ..raw()
         };
@@ -1086,6 +1092,7 @@ mod tests {
                 connect_ms: None,
                 first_byte_ms: Some(1234),
                 between_bytes_ms: Some(300_000),
+                total_ms: Some(5000),
             }
         );
     }

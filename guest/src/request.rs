@@ -174,6 +174,8 @@ pub struct Request {
     over: bool,
     redirects: u32,
     manual_follow: bool,
+    /// When the whole transaction must be over (`timeouts.total-ms`), from the first hop on.
+    total_deadline: Option<u64>,
     /// Worst relation to the initiator over the redirect chain (for `Sec-Fetch-Site`), from the
     /// first hop on.
     chain_site: Option<Site>,
@@ -214,6 +216,7 @@ impl Request {
             over: false,
             redirects: 0,
             manual_follow: false,
+            total_deadline: None,
             chain_site: None,
             origin_tainted: false,
             auth_attempts: 0,
@@ -413,7 +416,10 @@ impl Request {
                 // Waiting for the caller: a decision, more body, an answer or buffer space.
                 _ => return Vec::new(),
             };
-            let wake = deadline.map_or(give_up, |d| d.min(give_up));
+            let wake = [deadline, self.total_deadline]
+                .into_iter()
+                .flatten()
+                .fold(give_up, u64::min);
             pollables.push(monotonic_clock::subscribe_instant(wake));
             let refs: Vec<_> = pollables.iter().collect();
             wasip2::io::poll::poll(&refs);
@@ -437,7 +443,11 @@ impl Request {
         if self.over {
             return;
         }
+        if past(self.total_deadline) {
+            return self.fail(NetError::TimedOut.into());
+        }
         if matches!(self.stage, Stage::Idle) && (self.ended || (self.chunked && self.written)) {
+            self.total_deadline = deadline_after(self.options.limits.total_ms);
             self.options.adopt_origin_header(self.headers.get("origin"));
             self.chain_site =
                 self.options.origin.as_ref().map(|origin| {

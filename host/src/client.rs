@@ -217,6 +217,7 @@ impl RequestOptions {
                 connect_ms: None,
                 first_byte_ms: None,
                 between_bytes_ms: None,
+                total_ms: None,
             },
         }
     }

@@ -75,6 +75,16 @@ fn closed_port_prints_electrons_error_and_exits_1() {
 }
 
 #[test]
+fn max_time_ends_a_body_that_never_completes() {
+    // The server sends part of the body and then nothing more, without closing.
+    let (port, _) = serve(|_| "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\npartial".into());
+    let output = electron_net(&["-m", "0.5", &format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("net::ERR_TIMED_OUT"));
+    assert_eq!(output.stdout, b"partial");
+}
+
+#[test]
 fn invalid_url_is_a_usage_error_with_electrons_type_error() {
     let output = electron_net(&["not a url"]);
     assert_eq!(output.status.code(), Some(2));

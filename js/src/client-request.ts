@@ -24,6 +24,8 @@ const MAX_EVENTS = 64;
 const CLOSING_EVENTS = new Set<Event['tag']>(['response-close', 'error', 'abort']);
 /** What the component may read of a response whose IncomingMessage does not exist yet. */
 const FIRST_READ_BYTES = 256 * 1024;
+/** How soon to look again when the total deadline's wake-up came a moment early. */
+const TOTAL_RECHECK_MS = 5;
 
 export type LoginCallback = (username?: string, password?: string) => void;
 
@@ -70,12 +72,16 @@ export class ClientRequest extends Writable {
   #headersSent = false;
   #idleTimeout = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** `timeouts.totalMs`: the component enforces it, but only when polled, so a timer wakes it. */
+  readonly #totalMs: number | undefined;
+  #totalTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void) {
     super({ autoDestroy: false, emitClose: true });
     this.once('close', () => (this.#closeEmitted = true));
     const { native, headerValues } = parseOptions(options);
     this.#native = this.#call(() => NativeClientRequest.create(native));
+    this.#totalMs = native.timeouts.totalMs || undefined;
     for (const [name, value] of headerValues) {
       this.#headerValues.set(name.toLowerCase(), value);
     }
@@ -194,6 +200,9 @@ export class ClientRequest extends Writable {
       return callback(error as Error);
     }
     this.#wake();
+    if (this.chunkedEncoding) {
+      this.#startTotal();
+    }
     if (accepted) {
       callback();
     } else {
@@ -211,7 +220,26 @@ export class ClientRequest extends Writable {
     this.#final = () => callback();
     // Start now, as Electron does inside end(); the events are delivered asynchronously.
     this.#poll();
+    this.#startTotal();
     schedule(this.#pumpTask);
+  }
+
+  /**
+   * Starts the wake-up for the total deadline, once, when the request starts. The component
+   * started its own clock at the first hop, a moment later, so a wake that finds the request
+   * still running looks again shortly after.
+   */
+  #startTotal(): void {
+    if (this.#totalMs === undefined || this.#totalTimer !== undefined) {
+      return;
+    }
+    const check = (): void => {
+      this.#wake();
+      if (!this.#done) {
+        this.#totalTimer = setTimeout(check, TOTAL_RECHECK_MS).unref();
+      }
+    };
+    this.#totalTimer = setTimeout(check, this.#totalMs).unref();
   }
 
   /** An export call: errors become Electron's, resources it creates wake this request. */
@@ -241,6 +269,7 @@ export class ClientRequest extends Writable {
     if (events.some((event) => CLOSING_EVENTS.has(event.tag)) && this.#native.isDone()) {
       this.#done = true;
       clearTimeout(this.#idleTimer);
+      clearTimeout(this.#totalTimer);
     } else if (events.length === MAX_EVENTS || events.some((event) => event.tag === 'redirect')) {
       // More events are waiting, or a redirect is decided at the start of the next poll.
       this.#wake();

@@ -35,7 +35,12 @@ export interface ClientRequestConstructorOptions {
    * Defaults: connect 30 s (`net::ERR_CONNECTION_TIMED_OUT`), first byte and between bytes
    * 300 s each (`net::ERR_TIMED_OUT`).
    */
-  timeouts?: { connectMs?: number; firstByteMs?: number; betweenBytesMs?: number };
+  /**
+   * Time limits in milliseconds (0 disables one): `connectMs` (default 30000), `firstByteMs` and
+   * `betweenBytesMs` (300000), and `totalMs`, the whole transaction like curl's `--max-time`
+   * (default none, as in Electron). Exceeding one fails with `net::ERR_TIMED_OUT`.
+   */
+  timeouts?: { connectMs?: number; firstByteMs?: number; betweenBytesMs?: number; totalMs?: number };
 }
 
 /** The header check JavaScript makes before the component sees the value as a string. */
@@ -110,6 +115,7 @@ export function parseOptions(options: ClientRequestConstructorOptions | string):
       connectMs: milliseconds(timeouts.connectMs),
       firstByteMs: milliseconds(timeouts.firstByteMs),
       betweenBytesMs: milliseconds(timeouts.betweenBytesMs),
+      totalMs: milliseconds(timeouts.totalMs),
     },
   };
   return { native, headerValues };

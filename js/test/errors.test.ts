@@ -49,6 +49,29 @@ test('a body stalling past the between-bytes limit: net::ERR_TIMED_OUT', async (
   assert.equal(await failure({ url: `${server.url}/`, timeouts: { betweenBytesMs: 200 } }), 'net::ERR_TIMED_OUT');
 });
 
+test('a body trickling past the total limit: net::ERR_TIMED_OUT, though each byte comes in time', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'content-length': '100000' });
+    const timer = setInterval(() => res.write('x'), 20);
+    res.on('close', () => clearInterval(timer));
+  });
+  const started = Date.now();
+  assert.equal(
+    await failure({ url: `${server.url}/`, timeouts: { totalMs: 400, betweenBytesMs: 200 } }),
+    'net::ERR_TIMED_OUT',
+  );
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('a chunked upload into a server that never answers, past the total limit: net::ERR_TIMED_OUT', async (t) => {
+  const server = await serve(t, () => {});
+  const request = net.request({ url: `${server.url}/`, method: 'POST', timeouts: { totalMs: 300 } });
+  request.chunkedEncoding = true;
+  request.write('some');
+  const [error] = await event<[Error]>(request, 'error');
+  assert.equal(error.message, 'net::ERR_TIMED_OUT');
+});
+
 test('a TLS handshake that never completes: net::ERR_CONNECTION_TIMED_OUT', async (t) => {
   const server = await serveRaw(t, () => {});
   const url = `https://127.0.0.1:${server.port}/`;

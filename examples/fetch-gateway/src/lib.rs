@@ -98,6 +98,7 @@ fn options(url: String) -> RequestOptions {
             connect_ms: None,
             first_byte_ms: None,
             between_bytes_ms: None,
+            total_ms: None,
         },
     }
 }

@@ -103,6 +103,11 @@ pub struct RequestArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<u32>,
 
+    /// Give up on the whole transfer after SECONDS, redirects and body included, like curl's
+    /// --max-time (0: never) [default: never]
+    #[arg(short = 'm', long, value_name = "SECONDS", value_parser = parse_seconds)]
+    max_time: Option<u32>,
+
     /// Print every event, in order, to stderr ('>' request, '<' response, '*' other)
     #[arg(long)]
     trace: bool,
@@ -192,6 +197,7 @@ async fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
             connect_ms: args.connect_timeout,
             first_byte_ms: args.timeout,
             between_bytes_ms: args.timeout,
+            total_ms: args.max_time,
         },
         ..RequestOptions::url(url)
     };

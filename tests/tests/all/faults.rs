@@ -116,6 +116,7 @@ fn slow_first_byte_times_out_within_the_budget() {
             connect_ms: None,
             first_byte_ms: Some(300),
             between_bytes_ms: None,
+            total_ms: None,
         },
         ..RequestOptions::url(server.url("/"))
     };
@@ -146,6 +147,7 @@ fn stalled_body_times_out_between_bytes() {
             connect_ms: None,
             first_byte_ms: None,
             between_bytes_ms: Some(300),
+            total_ms: None,
         },
         ..RequestOptions::url(server.url("/"))
     };

@@ -7,6 +7,7 @@ mod events;
 mod faults;
 mod fetch_metadata;
 mod headers;
+mod hostile;
 mod login;
 mod options;
 mod proxy;

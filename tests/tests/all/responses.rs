@@ -303,6 +303,7 @@ fn a_reader_pausing_longer_than_the_between_bytes_limit_is_not_timed_out() {
             connect_ms: None,
             first_byte_ms: None,
             between_bytes_ms: Some(400),
+            total_ms: None,
         },
         ..RequestOptions::url(server.url("/"))
     };
