@@ -47,17 +47,23 @@ mod cookie;
 mod date;
 mod domain;
 mod jar;
+mod journal;
 mod parse;
 mod partition;
+mod rejection;
+mod space;
 
-pub use auth::{AuthCache, AuthEntry, Credentials, ProtectionSpace, origin_of};
+pub use auth::{AuthCache, origin_of};
 pub use clock::{Clock, FixedClock, SystemClock, UnixTime};
 pub use cookie::{Cookie, CookieDetails, CookieFilter, CookieKey, SameSite, StoredCookie};
 pub use date::parse_cookie_date;
 pub use domain::{is_potentially_trustworthy, site_domain};
 pub use jar::{
     CookieContext, CookieJar, MAX_AGE_SECONDS, MAX_COOKIE_HEADER_BYTES, MAX_COOKIES,
-    MAX_COOKIES_PER_DOMAIN, PURGED_COOKIES, PURGED_COOKIES_PER_DOMAIN, Rejection, check_stored,
+    MAX_COOKIES_PER_DOMAIN, PURGED_COOKIES, PURGED_COOKIES_PER_DOMAIN, check_stored,
 };
+pub use journal::Change;
 pub use parse::{MAX_ATTRIBUTE_BYTES, MAX_NAME_VALUE_BYTES};
-pub use partition::{Change, Partition, Partitions, Persistence, Refused, Snapshot};
+pub use partition::{Partition, Partitions, Persistence, Refused, Snapshot};
+pub use rejection::Rejection;
+pub use space::{AuthEntry, Credentials, ProtectionSpace};

@@ -9,7 +9,7 @@
 use crate::clock::UnixTime;
 use crate::cookie::SameSite;
 use crate::date::parse_cookie_date;
-use crate::jar::Rejection;
+use crate::rejection::Rejection;
 
 /// Longest name plus value, in bytes (6265bis §5.6 step 7).
 pub const MAX_NAME_VALUE_BYTES: usize = 4096;
