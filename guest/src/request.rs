@@ -1194,13 +1194,7 @@ fn net_error_before_response(code: &ErrorCode, upload_unfinished: bool) -> NetEr
         ErrorCode::HttpResponseIncomplete => NetError::EmptyResponse,
         ErrorCode::ConnectionLimitReached => NetError::ConnectionFailed,
         ErrorCode::TlsCertificateError => NetError::CertAuthorityInvalid,
-        ErrorCode::TlsAlertReceived(payload) => match payload.alert_message.as_deref() {
-            Some("cert-date-invalid") => NetError::CertDateInvalid,
-            Some("cert-common-name-invalid") => NetError::CertCommonNameInvalid,
-            Some("cert-authority-invalid") => NetError::CertAuthorityInvalid,
-            _ => NetError::SslProtocolError,
-        },
-        ErrorCode::TlsProtocolError => NetError::SslProtocolError,
+        ErrorCode::TlsAlertReceived(_) | ErrorCode::TlsProtocolError => NetError::SslProtocolError,
         ErrorCode::HttpRequestUriInvalid | ErrorCode::HttpRequestUriTooLong => NetError::InvalidUrl,
         ErrorCode::HttpRequestMethodInvalid
         | ErrorCode::HttpRequestHeaderSize(_)

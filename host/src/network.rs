@@ -24,9 +24,9 @@
 //! | io `ConnectionRefused` | `ConnectionRefused` |
 //! | connect phase (pool, DNS, TCP, TLS) over the connect timeout | `ConnectionTimeout` |
 //! | io `NetworkUnreachable`, `HostUnreachable`, `NetworkDown`, `AddrNotAvailable` | (5) |
-//! | rustls: certificate expired or not yet valid | (3) `cert-date-invalid` |
-//! | rustls: unknown issuer (e.g. self-signed) | (3) `cert-authority-invalid` |
-//! | rustls: certificate not valid for the host name | (3) `cert-common-name-invalid` |
+//! | rustls: certificate expired or not yet valid | (3) `net::ERR_CERT_DATE_INVALID` |
+//! | rustls: unknown issuer (e.g. self-signed) | (3) `net::ERR_CERT_AUTHORITY_INVALID` |
+//! | rustls: certificate not valid for the host name | (3) `net::ERR_CERT_COMMON_NAME_INVALID` |
 //! | rustls: any other certificate problem | `TlsCertificateError` |
 //! | rustls: alert sent by the server | `TlsAlertReceived` (4) |
 //! | rustls: anything else (e.g. the server does not speak TLS) | `TlsProtocolError` |
@@ -46,16 +46,14 @@
 //!
 //! 1. `DnsError { rcode: Some("name not resolved"), info_code: None }`
 //! 2. `DnsError { rcode: Some("invalid dns name"), info_code: None }`
-//! 3. `TlsAlertReceived { alert_id: None, alert_message: Some(detail) }`
+//! 3. `InternalError(Some(name))`: `wasi:http` has a single `tls-certificate-error` without
+//!    detail, so Chromium's name goes through the channel the WIT documents for exact names
+//!    (`net-error`)
 //! 4. `TlsAlertReceived { alert_id: Some(alert number), alert_message: Some(alert name) }`
 //! 5. `DestinationUnavailable`
 //! 6. `InternalError(Some("net::ERR_PROXY_CONNECTION_FAILED"))`, which the guest reports under
 //!    that Chromium name (a failed tunnel is Chromium's `ERR_TUNNEL_CONNECTION_FAILED`, which
 //!    the contract does not list, so it is reported the same way)
-//!
-//! The three `cert-*` details use `TlsAlertReceived` as a carrier because `wasi:http` has a
-//! single `tls-certificate-error` without detail; they always have `alert_id: None`, whereas a
-//! real alert from the server always has `Some(id)`, so the guest can tell them apart.
 
 mod proxy;
 
@@ -798,19 +796,20 @@ fn tls_error(error: &rustls::Error) -> Error {
     use rustls::CertificateError as C;
     match error {
         rustls::Error::InvalidCertificate(problem) => {
-            let detail = match problem {
+            // Chromium's exact name, through the channel the WIT documents for it
+            // (`net-error`: `internal-error(some("net::ERR_<NAME>"))`).
+            let name = match problem {
                 C::Expired
                 | C::ExpiredContext { .. }
                 | C::NotValidYet
-                | C::NotValidYetContext { .. } => "cert-date-invalid",
-                C::UnknownIssuer => "cert-authority-invalid",
-                C::NotValidForName | C::NotValidForNameContext { .. } => "cert-common-name-invalid",
+                | C::NotValidYetContext { .. } => "net::ERR_CERT_DATE_INVALID",
+                C::UnknownIssuer => "net::ERR_CERT_AUTHORITY_INVALID",
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "net::ERR_CERT_COMMON_NAME_INVALID"
+                }
                 _ => return Error::TlsCertificateError,
             };
-            Error::TlsAlertReceived {
-                alert_id: None,
-                alert_message: Some(detail.into()),
-            }
+            Error::InternalError(Some(name.into()))
         }
         rustls::Error::NoCertificatesPresented | rustls::Error::InvalidCertRevocationList(_) => {
             Error::TlsCertificateError
@@ -1550,10 +1549,13 @@ mod tests {
     fn certificate_problems_carry_chromium_details() {
         use rustls::CertificateError as C;
         let cases = [
-            (C::Expired, Some("cert-date-invalid")),
-            (C::NotValidYet, Some("cert-date-invalid")),
-            (C::UnknownIssuer, Some("cert-authority-invalid")),
-            (C::NotValidForName, Some("cert-common-name-invalid")),
+            (C::Expired, Some("net::ERR_CERT_DATE_INVALID")),
+            (C::NotValidYet, Some("net::ERR_CERT_DATE_INVALID")),
+            (C::UnknownIssuer, Some("net::ERR_CERT_AUTHORITY_INVALID")),
+            (
+                C::NotValidForName,
+                Some("net::ERR_CERT_COMMON_NAME_INVALID"),
+            ),
             (C::BadSignature, None),
         ];
         for (problem, detail) in cases {
@@ -1563,8 +1565,7 @@ mod tests {
                 Some(detail) => assert!(
                     matches!(
                         &classified,
-                        Error::TlsAlertReceived { alert_id: None, alert_message: Some(m) }
-                            if m == detail
+                        Error::InternalError(Some(m)) if m == detail
                     ),
                     "{classified:?}"
                 ),
@@ -1679,11 +1680,7 @@ mod tests {
         ));
         assert!(matches!(
             network.p2_error_from_tls(&tls),
-            p2::ErrorCode::TlsAlertReceived(p2::TlsAlertReceivedPayload {
-                alert_id: None,
-                alert_message: Some(m),
-            })
-                if m == "cert-authority-invalid"
+            p2::ErrorCode::InternalError(Some(m)) if m == "net::ERR_CERT_AUTHORITY_INVALID"
         ));
     }
 

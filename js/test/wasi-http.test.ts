@@ -40,8 +40,8 @@ test('Node errors map to precise wasi:http error codes', () => {
     val: undefined,
   });
   assert.deepEqual(requestErrorCode(errno('CERT_HAS_EXPIRED', 'certificate has expired')), {
-    tag: 'TLS-alert-received',
-    val: { alertId: undefined, alertMessage: 'cert-date-invalid' },
+    tag: 'internal-error',
+    val: 'net::ERR_CERT_DATE_INVALID',
   });
   assert.deepEqual(requestErrorCode(errno('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca: SSL alert number 48')), {
     tag: 'TLS-alert-received',

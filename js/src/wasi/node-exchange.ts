@@ -484,10 +484,11 @@ export function requestErrorCode(error: NodeJS.ErrnoException): ErrorCode {
   if (code.startsWith('HPE_')) {
     return { tag: 'HTTP-protocol-error' };
   }
-  // The certificate details ride on tls-alert-received without an alert id, as the Rust host's do.
-  const certificate = CERTIFICATE_DETAILS.get(code);
+  // Chromium's exact name, through the channel the WIT documents for it (`net-error`), as the
+  // Rust host does.
+  const certificate = CERTIFICATE_ERRORS.get(code);
   if (certificate !== undefined) {
-    return { tag: 'TLS-alert-received', val: { alertId: undefined, alertMessage: certificate } };
+    return { tag: 'internal-error', val: certificate };
   }
   if (code.startsWith('CERT_') || code.startsWith('ERR_TLS_CERT')) {
     return { tag: 'TLS-certificate-error' };
@@ -517,16 +518,16 @@ function bodyErrorCode(socketError: NodeJS.ErrnoException | undefined): ErrorCod
 const DNS_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL']);
 const TERMINATED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-const CERTIFICATE_DETAILS = new Map([
-  ['CERT_HAS_EXPIRED', 'cert-date-invalid'],
-  ['CERT_NOT_YET_VALID', 'cert-date-invalid'],
-  ['ERR_TLS_CERT_ALTNAME_INVALID', 'cert-common-name-invalid'],
-  ['DEPTH_ZERO_SELF_SIGNED_CERT', 'cert-authority-invalid'],
-  ['SELF_SIGNED_CERT_IN_CHAIN', 'cert-authority-invalid'],
-  ['UNABLE_TO_GET_ISSUER_CERT', 'cert-authority-invalid'],
-  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'cert-authority-invalid'],
-  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'cert-authority-invalid'],
-  ['CERT_UNTRUSTED', 'cert-authority-invalid'],
+const CERTIFICATE_ERRORS = new Map([
+  ['CERT_HAS_EXPIRED', 'net::ERR_CERT_DATE_INVALID'],
+  ['CERT_NOT_YET_VALID', 'net::ERR_CERT_DATE_INVALID'],
+  ['ERR_TLS_CERT_ALTNAME_INVALID', 'net::ERR_CERT_COMMON_NAME_INVALID'],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', 'net::ERR_CERT_AUTHORITY_INVALID'],
+  ['SELF_SIGNED_CERT_IN_CHAIN', 'net::ERR_CERT_AUTHORITY_INVALID'],
+  ['UNABLE_TO_GET_ISSUER_CERT', 'net::ERR_CERT_AUTHORITY_INVALID'],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'net::ERR_CERT_AUTHORITY_INVALID'],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'net::ERR_CERT_AUTHORITY_INVALID'],
+  ['CERT_UNTRUSTED', 'net::ERR_CERT_AUTHORITY_INVALID'],
 ]);
 
 function toMs(nanoseconds: bigint | undefined): number | undefined {
