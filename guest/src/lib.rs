@@ -5,21 +5,7 @@
 //! sequences them over wasi:http ([`request`]), and this file, which converts between the WIT
 //! types and the state machine's.
 
-pub(crate) mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "electron:net/component",
-        with: {
-            "wasi:io/poll@0.2.12": wasip2::io::poll,
-            "wasi:io/error@0.2.12": wasip2::io::error,
-            "wasi:io/streams@0.2.12": wasip2::io::streams,
-            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-            "wasi:http/types@0.2.12": wasip2::http::types,
-            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        },
-        additional_derives: [PartialEq],
-    });
-}
+mod bindings;
 
 mod auth;
 mod error;
