@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 pub use electron_net_host::blocking::{Client, ClientRequest};
-use electron_net_host::{Event, RequestOptions};
+use electron_net_host::{AuthInfo, CredentialProvider, Credentials, Event, RequestOptions};
 
 /// A request as the server received it.
 #[derive(Clone, Debug)]
@@ -366,4 +366,46 @@ pub fn drive_with(
         }
     }
     seen
+}
+
+/// One call to a credentials provider: partition, URL, challenge and attempt number.
+pub type ProviderCall = (String, String, AuthInfo, u32);
+
+/// A credentials provider that records every call and answers attempt `n` with `answer(n)`.
+pub struct RecordingProvider {
+    calls: Mutex<Vec<ProviderCall>>,
+    answer: Box<dyn Fn(u32) -> Option<Credentials> + Send + Sync>,
+}
+
+impl RecordingProvider {
+    pub fn new(answer: impl Fn(u32) -> Option<Credentials> + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(RecordingProvider {
+            calls: Mutex::default(),
+            answer: Box::new(answer),
+        })
+    }
+
+    /// Answers every attempt with the same credentials.
+    pub fn always(credentials: Credentials) -> Arc<Self> {
+        RecordingProvider::new(move |_| Some(credentials.clone()))
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<ProviderCall> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl CredentialProvider for RecordingProvider {
+    fn provide_credentials(
+        &self,
+        partition: &str,
+        url: &str,
+        info: &AuthInfo,
+        attempt: u32,
+    ) -> Option<Credentials> {
+        let call = (partition.to_owned(), url.to_owned(), info.clone(), attempt);
+        self.calls.lock().unwrap().push(call);
+        (self.answer)(attempt)
+    }
 }

@@ -3,12 +3,10 @@
 //! and the timing bounds only tell a working deadline from none at all.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use electron_net_host::{
-    AuthInfo, CredentialProvider, Credentials, Event, RequestOptions, Timeouts,
-};
+use electron_net_host::{Credentials, Event, RequestOptions, Timeouts};
 use electron_net_tests::*;
 
 /// Writes `bytes` one at a time, `interval` apart, until the client goes away.
@@ -204,28 +202,6 @@ fn a_100_mb_set_cookie_fails_fast_and_stores_nothing() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
-/// Counts what it is asked and answers nothing.
-#[derive(Default)]
-struct Counting {
-    asked: Mutex<Vec<AuthInfo>>,
-}
-
-impl CredentialProvider for Counting {
-    fn provide_credentials(
-        &self,
-        _: &str,
-        _: &str,
-        info: &AuthInfo,
-        _: u32,
-    ) -> Option<Credentials> {
-        self.asked.lock().unwrap().push(info.clone());
-        Some(Credentials {
-            username: "never".into(),
-            password: "sent".into(),
-        })
-    }
-}
-
 #[test]
 fn a_407_from_a_server_that_is_not_our_proxy_never_reaches_the_credentials_provider() {
     let server = Server::start(|_, conn| {
@@ -236,7 +212,10 @@ fn a_407_from_a_server_that_is_not_our_proxy_never_reaches_the_credentials_provi
         );
         After::KeepAlive
     });
-    let provider = Arc::new(Counting::default());
+    let provider = RecordingProvider::always(Credentials {
+        username: "never".into(),
+        password: "sent".into(),
+    });
     let client = client_builder()
         .credentials(provider.clone())
         .build_blocking()
@@ -246,7 +225,7 @@ fn a_407_from_a_server_that_is_not_our_proxy_never_reaches_the_credentials_provi
         .unwrap();
     request.end(None).unwrap();
     let events = request.events_until_done().unwrap();
-    assert!(provider.asked.lock().unwrap().is_empty());
+    assert!(provider.calls().is_empty());
     assert!(!events.iter().any(|event| matches!(event, Event::Login(_))));
     assert_eq!(response(&events).unwrap().status_code, 407);
     assert_eq!(body(&events), b"proxy auth required");

@@ -2,9 +2,8 @@
 //! callback (behaviour §7, §9; security checklist A4, E22-E24).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-use electron_net_host::{AuthInfo, CredentialProvider, Credentials, Event, RequestOptions};
+use electron_net_host::{AuthInfo, Credentials, Event, RequestOptions};
 use electron_net_tests::*;
 use md5::{Digest, Md5};
 
@@ -270,47 +269,10 @@ fn credentials_omit_delivers_the_401_without_login() {
     assert_eq!(body(&events), b"denied");
 }
 
-/// Answers every challenge with `answer` and records what it was asked.
-struct Recorder {
-    answer: Credentials,
-    calls: Mutex<Vec<(String, String, AuthInfo, u32)>>,
-}
-
-impl Recorder {
-    fn new(answer: Credentials) -> Arc<Recorder> {
-        Arc::new(Recorder {
-            answer,
-            calls: Mutex::new(Vec::new()),
-        })
-    }
-
-    fn calls(&self) -> Vec<(String, String, AuthInfo, u32)> {
-        self.calls.lock().unwrap().clone()
-    }
-}
-
-impl CredentialProvider for Recorder {
-    fn provide_credentials(
-        &self,
-        partition: &str,
-        url: &str,
-        info: &AuthInfo,
-        attempt: u32,
-    ) -> Option<Credentials> {
-        self.calls.lock().unwrap().push((
-            partition.to_owned(),
-            url.to_owned(),
-            info.clone(),
-            attempt,
-        ));
-        Some(self.answer.clone())
-    }
-}
-
 #[test]
 fn credential_provider_answers_before_the_login_event() {
     let server = basic_server();
-    let provider = Recorder::new(aladdin());
+    let provider = RecordingProvider::always(aladdin());
     let client = client_builder()
         .credentials(provider.clone())
         .build_blocking()
@@ -339,7 +301,7 @@ fn credential_provider_answers_before_the_login_event() {
 #[test]
 fn credential_provider_repeating_rejected_credentials_does_not_loop() {
     let server = basic_server();
-    let provider = Recorder::new(credentials("Aladdin", "wrong"));
+    let provider = RecordingProvider::always(credentials("Aladdin", "wrong"));
     let client = client_builder()
         .credentials(provider.clone())
         .build_blocking()

@@ -6,11 +6,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use electron_net_host::{
-    AuthInfo, CredentialProvider, Credentials, Event, Proxy, RequestOptions, Sessions,
-};
+use electron_net_host::{AuthInfo, Credentials, Event, Proxy, RequestOptions, Sessions};
 use electron_net_tests::*;
 
 /// `user:pass` in Basic.
@@ -83,39 +81,6 @@ fn origin() -> Server {
     })
 }
 
-/// Records every call and answers attempt n with `answer(n)`.
-struct Provider {
-    calls: Mutex<Vec<(String, String, AuthInfo, u32)>>,
-    answer: fn(u32) -> Option<Credentials>,
-}
-
-impl Provider {
-    fn new(answer: fn(u32) -> Option<Credentials>) -> Arc<Provider> {
-        Arc::new(Provider {
-            calls: Mutex::default(),
-            answer,
-        })
-    }
-
-    fn calls(&self) -> Vec<(String, String, AuthInfo, u32)> {
-        self.calls.lock().unwrap().clone()
-    }
-}
-
-impl CredentialProvider for Provider {
-    fn provide_credentials(
-        &self,
-        partition: &str,
-        url: &str,
-        info: &AuthInfo,
-        attempt: u32,
-    ) -> Option<Credentials> {
-        let call = (partition.to_owned(), url.to_owned(), info.clone(), attempt);
-        self.calls.lock().unwrap().push(call);
-        (self.answer)(attempt)
-    }
-}
-
 fn user_pass(_: u32) -> Option<Credentials> {
     Some(Credentials {
         username: "user".into(),
@@ -124,7 +89,7 @@ fn user_pass(_: u32) -> Option<Credentials> {
 }
 
 /// A client whose partition `partition` goes through `proxy`.
-fn proxied_client(proxy: &str, partition: &str, provider: Arc<Provider>) -> Client {
+fn proxied_client(proxy: &str, partition: &str, provider: Arc<RecordingProvider>) -> Client {
     let sessions = Sessions::new();
     sessions.set_proxy(partition, Some(proxy.parse::<Proxy>().expect("proxy URL")));
     client_builder()
@@ -159,7 +124,7 @@ fn proxy_authorizations(server: &Server) -> Vec<Option<String>> {
 fn only_the_partition_with_a_proxy_goes_through_it() {
     let origin = origin();
     let proxy = forward_proxy(false);
-    let client = proxied_client(&proxy.url(""), "proxied", Provider::new(|_| None));
+    let client = proxied_client(&proxy.url(""), "proxied", RecordingProvider::new(|_| None));
 
     let events = send(
         &client,
@@ -187,7 +152,7 @@ fn only_the_partition_with_a_proxy_goes_through_it() {
 fn proxy_login_asks_the_provider_and_resends_the_body() {
     let origin = origin();
     let proxy = forward_proxy(true);
-    let provider = Provider::new(user_pass);
+    let provider = RecordingProvider::new(user_pass);
     let client = proxied_client(&proxy.url(""), "p", provider.clone());
     let url = origin.url("/upload");
 
@@ -251,7 +216,7 @@ fn proxy_login_asks_the_provider_and_resends_the_body() {
 fn accepted_proxy_credentials_are_reused_without_asking() {
     let origin = origin();
     let proxy = forward_proxy(true);
-    let provider = Provider::new(user_pass);
+    let provider = RecordingProvider::new(user_pass);
     let client = proxied_client(&proxy.url(""), "p", provider.clone());
 
     for path in ["/one", "/two", "/three"] {
@@ -291,7 +256,7 @@ fn wrong_proxy_credentials_are_bounded_then_the_407_is_delivered() {
     for (answer, asked, sent) in cases {
         let origin = origin();
         let proxy = forward_proxy(true);
-        let provider = Provider::new(answer);
+        let provider = RecordingProvider::new(answer);
         let client = proxied_client(&proxy.url(""), "p", provider.clone());
 
         let events = send(&client, &in_partition(&origin.url("/"), "p", "GET"), None);
@@ -322,7 +287,7 @@ fn wrong_proxy_credentials_are_bounded_then_the_407_is_delivered() {
 #[test]
 fn declined_proxy_login_delivers_the_407() {
     let proxy = forward_proxy(true);
-    let provider = Provider::new(|_| None);
+    let provider = RecordingProvider::new(|_| None);
     let client = proxied_client(&proxy.url(""), "p", provider.clone());
     let events = send(
         &client,
@@ -338,7 +303,7 @@ fn declined_proxy_login_delivers_the_407() {
 fn proxy_url_userinfo_is_used_without_asking() {
     let origin = origin();
     let proxy = forward_proxy(true);
-    let provider = Provider::new(|_| None);
+    let provider = RecordingProvider::new(|_| None);
     let url = format!("http://user:pass@127.0.0.1:{}", proxy.port());
     let client = proxied_client(&url, "", provider.clone());
 
@@ -352,7 +317,7 @@ fn proxy_url_userinfo_is_used_without_asking() {
 fn unreachable_proxy_is_err_proxy_connection_failed() {
     let origin = origin();
     let proxy = format!("http://127.0.0.1:{}", closed_port());
-    let client = proxied_client(&proxy, "", Provider::new(|_| None));
+    let client = proxied_client(&proxy, "", RecordingProvider::new(|_| None));
     let events = get(&client, &origin.url("/"));
     assert_eq!(
         error_message(&events).as_deref(),
@@ -364,7 +329,7 @@ fn unreachable_proxy_is_err_proxy_connection_failed() {
 #[test]
 fn user_set_proxy_authorization_is_rejected_and_never_sent() {
     let proxy = forward_proxy(false);
-    let client = proxied_client(&proxy.url(""), "", Provider::new(|_| None));
+    let client = proxied_client(&proxy.url(""), "", RecordingProvider::new(|_| None));
     let mut request = client
         .request(&RequestOptions::url("http://origin.invalid/"))
         .expect("request");
