@@ -48,9 +48,21 @@ impl AuthCache {
 
     /// Remembers credentials the server accepted for `space` at `url`.
     pub fn store(&mut self, space: &ProtectionSpace, url: &str, credentials: &Credentials) {
-        let Some(directory) = directory_of(url) else {
+        let Some(mut directory) = directory_of(url) else {
             return;
         };
+        // Chromium remembers every path a realm succeeded on; one directory per space keeps
+        // the shallowest instead: a success below the cached directory keeps it, so preemptive
+        // Basic goes on covering everything it covered (and an unchanged entry is not written
+        // to the store again). A success elsewhere moves the directory there.
+        if let Some(old) = self.entries.iter().find(|e| e.space == *space)
+            && directory.starts_with(&old.directory)
+        {
+            if old.credentials == *credentials {
+                return;
+            }
+            directory = old.directory.clone();
+        }
         self.entries.retain(|e| e.space != *space);
         let entry = AuthEntry {
             space: space.clone(),
@@ -197,6 +209,32 @@ mod tests {
         assert!(cache.preemptive("http://a:81/docs/x").is_none());
         assert!(cache.preemptive("https://a/docs/x").is_none());
         assert!(cache.preemptive("http://b/docs/x").is_none());
+    }
+
+    #[test]
+    fn a_success_below_the_cached_directory_keeps_it_and_writes_nothing() {
+        let mut cache = AuthCache::new();
+        cache.enable_journal();
+        let docs = space("http://a:80", "r");
+        cache.store(&docs, "http://a/docs/login", &user("u"));
+        assert_eq!(cache.take_changes().len(), 1);
+        // Preemptive Basic succeeded deeper down: still the whole of /docs/, nothing to persist.
+        cache.store(&docs, "http://a/docs/deep/page", &user("u"));
+        assert_eq!(cache.entries()[0].directory, "http://a/docs/");
+        assert!(cache.take_changes().is_empty());
+        assert!(cache.preemptive("http://a/docs/other/page").is_some());
+        // New credentials below keep the directory too, and are recorded.
+        cache.store(&docs, "http://a/docs/deep/page", &user("v"));
+        assert_eq!(cache.entries()[0].directory, "http://a/docs/");
+        assert_eq!(cache.take_changes().len(), 1);
+        // A success higher up widens it; elsewhere moves it.
+        cache.store(&docs, "http://a/top", &user("v"));
+        assert_eq!(cache.entries()[0].directory, "http://a/");
+        cache.store(&docs, "http://a/docs/x", &user("v"));
+        assert_eq!(cache.entries()[0].directory, "http://a/");
+        cache.store(&space("http://a:80", "s"), "http://a/s/x", &user("w"));
+        cache.store(&space("http://a:80", "s"), "http://a/t/x", &user("w"));
+        assert_eq!(cache.entries()[1].directory, "http://a/t/");
     }
 
     #[test]

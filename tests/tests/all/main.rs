@@ -8,6 +8,7 @@ mod faults;
 mod fetch_metadata;
 mod headers;
 mod hostile;
+mod load;
 mod login;
 mod options;
 mod proxy;
