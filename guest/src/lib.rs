@@ -12,6 +12,8 @@ mod error;
 mod fetch_metadata;
 mod headers;
 mod options;
+#[cfg(test)]
+mod properties;
 mod redirect;
 mod request;
 mod response;
