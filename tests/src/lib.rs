@@ -371,14 +371,25 @@ pub fn drive_with(
 /// One call to a credentials provider: partition, URL, challenge and attempt number.
 pub type ProviderCall = (String, String, AuthInfo, u32);
 
-/// A credentials provider that records every call and answers attempt `n` with `answer(n)`.
+type Answer = Box<dyn Fn(&AuthInfo, u32) -> Option<Credentials> + Send + Sync>;
+
+/// A credentials provider that records every call and answers each from the challenge and the
+/// attempt number.
 pub struct RecordingProvider {
     calls: Mutex<Vec<ProviderCall>>,
-    answer: Box<dyn Fn(u32) -> Option<Credentials> + Send + Sync>,
+    answer: Answer,
 }
 
 impl RecordingProvider {
+    /// Answers attempt `n` with `answer(n)`.
     pub fn new(answer: impl Fn(u32) -> Option<Credentials> + Send + Sync + 'static) -> Arc<Self> {
+        RecordingProvider::by_challenge(move |_, attempt| answer(attempt))
+    }
+
+    /// Answers from the challenge itself (its scheme, realm, host) and the attempt.
+    pub fn by_challenge(
+        answer: impl Fn(&AuthInfo, u32) -> Option<Credentials> + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(RecordingProvider {
             calls: Mutex::default(),
             answer: Box::new(answer),
@@ -406,6 +417,6 @@ impl CredentialProvider for RecordingProvider {
     ) -> Option<Credentials> {
         let call = (partition.to_owned(), url.to_owned(), info.clone(), attempt);
         self.calls.lock().unwrap().push(call);
-        (self.answer)(attempt)
+        (self.answer)(info, attempt)
     }
 }

@@ -3,6 +3,7 @@
 
 mod composition;
 mod cookies;
+mod credential_origins;
 mod events;
 mod faults;
 mod fetch_metadata;
