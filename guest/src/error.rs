@@ -81,6 +81,10 @@ impl NetError {
 }
 
 /// Everything that can go wrong, one case per case of the WIT `error-code` variant.
+/// The largest buffered (not chunked) request body, in bytes. It is kept whole in guest memory
+/// so that a 307/308 redirect or a login can send it again.
+pub const MAX_BUFFERED_BODY: usize = 128 << 20;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     Net(NetError),
@@ -96,6 +100,7 @@ pub enum Error {
     ChunkedEncodingAfterStart,
     ChunkedEncodingSetTwice,
     WriteAfterEnd,
+    BufferedBodyTooLarge,
     RedirectPolicy,
     RedirectCancelled,
     NotWaitingForRedirect,
@@ -125,6 +130,10 @@ impl Error {
             }
             ChunkedEncodingSetTwice => "chunkedEncoding can only be set once".into(),
             WriteAfterEnd => "write after end".into(),
+            BufferedBodyTooLarge => format!(
+                "The request body exceeds {} MiB; send larger bodies with chunkedEncoding",
+                MAX_BUFFERED_BODY >> 20
+            ),
             RedirectPolicy => "Attempted to redirect, but redirect policy was 'error'".into(),
             RedirectCancelled => "Redirect was cancelled".into(),
             NotWaitingForRedirect => {

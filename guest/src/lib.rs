@@ -192,6 +192,7 @@ fn to_wit_error(error: Error) -> wit::RequestError {
         Error::ChunkedEncodingAfterStart => C::ChunkedEncodingAfterStart,
         Error::ChunkedEncodingSetTwice => C::ChunkedEncodingSetTwice,
         Error::WriteAfterEnd => C::WriteAfterEnd,
+        Error::BufferedBodyTooLarge => C::BufferedBodyTooLarge,
         Error::RedirectPolicy => C::RedirectPolicyError,
         Error::RedirectCancelled => C::RedirectCancelled,
         Error::NotWaitingForRedirect => C::NotWaitingForRedirect,

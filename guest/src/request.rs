@@ -20,7 +20,7 @@ use crate::auth::{self, Challenge};
 use crate::bindings::electron::net::credentials as host_credentials;
 use crate::bindings::electron::net::session;
 use crate::bindings::electron::net::types::{AuthInfo, Credentials};
-use crate::error::{Error, NetError};
+use crate::error::{Error, MAX_BUFFERED_BODY, NetError};
 use crate::fetch_metadata::{self, Site};
 use crate::headers::{self, HeaderList};
 use crate::options::{CacheMode, Options, RedirectMode};
@@ -279,6 +279,9 @@ impl Request {
     pub fn write(&mut self, data: Vec<u8>) -> Result<bool, Error> {
         if self.ended {
             return Err(Error::WriteAfterEnd);
+        }
+        if !self.chunked && self.body.len().saturating_add(data.len()) > MAX_BUFFERED_BODY {
+            return Err(Error::BufferedBodyTooLarge);
         }
         self.written = true;
         if self.over {

@@ -174,3 +174,13 @@ test('upload progress: inactive before, then reported as upload-progress events'
   await event(request, 'response');
   assert.deepEqual(progress.at(-1), [1000, 1000]);
 });
+
+test('a buffered body over 128 MiB fails with a clear error instead of exhausting memory', async (t) => {
+  const server = await serve(t, (_req, res) => res.end());
+  const request = net.request({ url: `${server.url}/`, method: 'POST' });
+  const failed = event<[Error]>(request, 'error');
+  request.write(Buffer.alloc(128 << 20, 1));
+  request.write(Buffer.from('one byte too many'));
+  const [error] = await failed;
+  assert.equal(error.message, 'The request body exceeds 128 MiB; send larger bodies with chunkedEncoding');
+});

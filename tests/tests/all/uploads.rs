@@ -297,3 +297,52 @@ fn chunked_upload_keeps_flowing_after_an_early_response() {
     assert!(names(&events).contains(&"finish"));
     assert_eq!(body(&events), sent);
 }
+
+/// A buffered body is capped at 128 MiB (it is kept whole for redirects and logins): the write
+/// that would pass the cap fails with a clear error and is refused, everything accepted before
+/// stays, and `end()` still sends exactly that.
+#[test]
+fn a_buffered_body_over_128_mib_is_refused_and_what_was_accepted_is_sent() {
+    let server = echo_length_server();
+    let client = client();
+    let mut request = client.request(&options(&server.url("/"), "POST")).unwrap();
+    let half = pattern(64 << 20);
+    assert!(request.write(&half).unwrap());
+    assert!(request.write(&half).unwrap());
+    let error = request.write(b"one byte too many").unwrap_err();
+    let refused = error.request_error().expect("a request error");
+    assert_eq!(
+        refused.message,
+        "The request body exceeds 128 MiB; send larger bodies with chunkedEncoding"
+    );
+    assert!(!error.is_type_error());
+    // The same from end(data): refused, and the request is still open.
+    assert!(request.end(Some(b"x")).is_err());
+    request.end(None).unwrap();
+    let events = request.events_until_done().unwrap();
+    let mut whole = half.clone();
+    whole.extend_from_slice(&half);
+    assert_eq!(String::from_utf8(body(&events)).unwrap(), expected(&whole));
+
+    // Chunked bodies have no such cap: they are never kept.
+    let mut request = client.request(&options(&server.url("/"), "POST")).unwrap();
+    request.set_chunked_encoding(true).unwrap();
+    for _ in 0..3 {
+        if !request.write(&half).unwrap() {
+            while !request
+                .wait_events(64, 0, 1000)
+                .unwrap()
+                .iter()
+                .any(|event| matches!(event, Event::Drain))
+            {}
+        }
+    }
+    request.end(None).unwrap();
+    let events = request.events_until_done().unwrap();
+    assert_eq!(response(&events).unwrap().status_code, 200);
+    assert!(
+        String::from_utf8(body(&events))
+            .unwrap()
+            .starts_with(&format!("{} ", 3 * half.len()))
+    );
+}
