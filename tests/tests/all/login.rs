@@ -646,3 +646,129 @@ fn digest_stale_nonce_is_retried_once_without_login() {
         [None, Some("nonce-1".to_owned()), Some("nonce-2".to_owned())]
     );
 }
+
+// ----- Paths the issue-13 audit found untested -----
+
+/// A chunked body went out once and cannot be sent again: answering the login of a 401 to it
+/// fails the request with Chromium's rewind error, after the login event.
+#[test]
+fn a_401_on_a_chunked_body_cannot_be_retried() {
+    let server = basic_server();
+    let client = client();
+    let mut request = client
+        .request(&RequestOptions {
+            method: Some("POST".into()),
+            ..RequestOptions::url(server.url("/upload"))
+        })
+        .unwrap();
+    request.set_chunked_encoding(true).unwrap();
+    request.write(b"streamed once").unwrap();
+    request.end(None).unwrap();
+    let events = answering(&mut request, vec![Some(aladdin())]);
+    assert_eq!(logins(&events).len(), 1);
+    assert_eq!(
+        error_message(&events).as_deref(),
+        Some("net::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED")
+    );
+    // The body went out once, with no credentials; no second attempt reached the server.
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body, b"streamed once");
+}
+
+/// A server that refuses every answer gets at most ten rounds of them (Chromium's limit), then
+/// the caller gets its 401.
+#[test]
+fn logins_stop_after_ten_rounds() {
+    let server = basic_server();
+    // Always new credentials, so the never-twice rule does not end it early.
+    let provider =
+        RecordingProvider::new(|attempt| Some(credentials("user", &format!("try-{attempt}"))));
+    let client = client_builder()
+        .credentials(provider.clone())
+        .build_blocking()
+        .unwrap();
+    let events = send(&client, &RequestOptions::url(server.url("/")), None)
+        .events_until_done()
+        .unwrap();
+    assert_eq!(response(&events).unwrap().status_code, 401);
+    assert!(
+        logins(&events).is_empty(),
+        "the provider answered every round"
+    );
+    assert_eq!(provider.calls().len(), 10);
+    // The first request plus ten answered rounds.
+    assert_eq!(server.received().len(), 11);
+}
+
+/// Digest state belongs to one hop: after a redirect within the origin, the next protected
+/// resource gets a fresh challenge answered from the auth cache (no second login), with the new
+/// nonce and a new count.
+#[test]
+fn digest_state_starts_over_after_a_redirect() {
+    let server = Server::start(|req, conn| {
+        let (path, nonce) = if req.target.starts_with("/first") {
+            ("/first", "nonce-first")
+        } else {
+            ("/second", "nonce-second")
+        };
+        match valid_digest_nonce(req) {
+            Some(n) if n == nonce && path == "/first" => {
+                conn.respond(302, &[("Location", "/second")], "")
+            }
+            Some(n) if n == nonce => conn.respond(200, &[], "second ok"),
+            _ => {
+                let challenge = digest_challenge(nonce, false);
+                conn.respond(401, &[("WWW-Authenticate", &challenge)], "denied");
+            }
+        }
+        After::KeepAlive
+    });
+    let client = client();
+    let mut request = send(&client, &RequestOptions::url(server.url("/first")), None);
+    let events = answering(&mut request, vec![Some(mufasa())]);
+    assert_eq!(
+        logins(&events).len(),
+        1,
+        "the cache answered the second challenge"
+    );
+    assert_eq!(body(&events), b"second ok");
+    let received = server.received();
+    let targets: Vec<&str> = received.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(targets, ["/first", "/first", "/second", "/second"]);
+    // The redirected request carried no stale Digest answer for the old nonce.
+    assert_eq!(received[2].header("authorization"), None);
+    let params = digest_params(received[3].header("authorization").unwrap()).unwrap();
+    assert_eq!(params["nonce"], "nonce-second");
+    assert_eq!(params["nc"], "00000001");
+}
+
+/// A Digest challenge with an algorithm the component cannot compute is not answerable: no
+/// login, the 401 is delivered as the response.
+#[test]
+fn digest_with_an_unknown_algorithm_delivers_the_401() {
+    let server = Server::start(|_, conn| {
+        conn.respond(
+            401,
+            &[(
+                "WWW-Authenticate",
+                "Digest realm=\"r\", qop=\"auth\", algorithm=SHA3-FANCY, nonce=\"n\"",
+            )],
+            "denied",
+        );
+        After::KeepAlive
+    });
+    let provider = RecordingProvider::always(mufasa());
+    let client = client_builder()
+        .credentials(provider.clone())
+        .build_blocking()
+        .unwrap();
+    let events = send(&client, &RequestOptions::url(server.url("/")), None)
+        .events_until_done()
+        .unwrap();
+    assert!(logins(&events).is_empty());
+    assert!(provider.calls().is_empty());
+    assert_eq!(response(&events).unwrap().status_code, 401);
+    assert_eq!(body(&events), b"denied");
+    assert_eq!(server.received().len(), 1);
+}
