@@ -11,8 +11,8 @@
 import { Writable } from 'node:stream';
 import type { ClientRequest as Native, Event } from '#wit/electron-net-client.js';
 import type { AuthInfo, RedirectInfo, RequestError, ResponseHead, UploadProgress } from '#wit/electron-net-types.js';
-import { NativeClientRequest } from './component.js';
-import { callExport, toError } from './errors.js';
+import { type ComponentInstance, componentInstance } from './component.js';
+import { ComponentTrap, callExport, toError } from './errors.js';
 import { IncomingMessage, kClose, kEnd, kFail, kPush, kWantedBytes } from './incoming-message.js';
 import { type ClientRequestConstructorOptions, describeTarget, parseOptions, requireHeaderValue } from './options.js';
 import { run, schedule } from './scheduler.js';
@@ -24,6 +24,8 @@ const MAX_EVENTS = 64;
 const CLOSING_EVENTS = new Set<Event['tag']>(['response-close', 'error', 'abort']);
 /** What the component may read of a response whose IncomingMessage does not exist yet. */
 const FIRST_READ_BYTES = 256 * 1024;
+/** The request's native `client-request`, for the package's tests only (not exported by the package). */
+export const kNative = Symbol('native');
 /** How soon to look again when the total deadline's wake-up came a moment early. */
 const TOTAL_RECHECK_MS = 5;
 
@@ -46,6 +48,11 @@ export class ClientRequest extends Writable {
   readonly reusedSocket = false;
 
   readonly #native: Native;
+  /** The component instance the request lives in, and how to stop hearing of its trap. */
+  readonly #instance: ComponentInstance;
+  #unwatch: (() => void) | undefined;
+  /** What the instance threw when it trapped, for the `error` event's `cause`. */
+  #trap: ComponentTrap | undefined;
   /** Header values as given, for `getHeader` (the component stores strings). */
   readonly #headerValues = new Map<string, unknown>();
   readonly #pumpTask = (): void => this.#pump();
@@ -80,7 +87,8 @@ export class ClientRequest extends Writable {
     super({ autoDestroy: false, emitClose: true });
     this.once('close', () => (this.#closeEmitted = true));
     const { native, headerValues } = parseOptions(options);
-    this.#native = this.#call(() => NativeClientRequest.create(native));
+    this.#instance = componentInstance();
+    this.#native = callExport(() => this.#instance.ClientRequest.create(native));
     this.#totalMs = native.timeouts.totalMs || undefined;
     for (const [name, value] of headerValues) {
       this.#headerValues.set(name.toLowerCase(), value);
@@ -95,8 +103,12 @@ export class ClientRequest extends Writable {
     }
   }
 
+  get [kNative](): Native {
+    return this.#native;
+  }
+
   get chunkedEncoding(): boolean {
-    return this.#native.chunkedEncoding();
+    return this.#call(() => this.#native.chunkedEncoding());
   }
 
   set chunkedEncoding(value: boolean) {
@@ -119,7 +131,7 @@ export class ClientRequest extends Writable {
     if (name == null) {
       throw new Error('`name` is required for getHeader(name)');
     }
-    const value = this.#native.getHeader(String(name));
+    const value = this.#call(() => this.#native.getHeader(String(name)));
     const given = this.#headerValues.get(String(name).toLowerCase());
     return value !== undefined && String(given) === value ? given : value;
   }
@@ -135,7 +147,7 @@ export class ClientRequest extends Writable {
   /** Node compatibility: lowercase name → value. */
   getHeaders(): Record<string, unknown> {
     const headers: Record<string, unknown> = Object.create(null);
-    for (const [name] of this.#native.headerEntries()) {
+    for (const [name] of this.#call(() => this.#native.headerEntries())) {
       headers[name.toLowerCase()] = this.getHeader(name);
     }
     return headers;
@@ -143,17 +155,17 @@ export class ClientRequest extends Writable {
 
   /** Node compatibility: lowercase names. */
   getHeaderNames(): string[] {
-    return this.#native.headerEntries().map(([name]) => name.toLowerCase());
+    return this.#call(() => this.#native.headerEntries()).map(([name]) => name.toLowerCase());
   }
 
   /** Node compatibility: names as given, in wire order. */
   getRawHeaderNames(): string[] {
-    return this.#native.headerEntries().map(([name]) => name);
+    return this.#call(() => this.#native.headerEntries()).map(([name]) => name);
   }
 
   /** Node compatibility. */
   hasHeader(name: string): boolean {
-    return this.#native.getHeader(String(name)) !== undefined;
+    return this.#call(() => this.#native.getHeader(String(name))) !== undefined;
   }
 
   /** Only valid inside a `redirect` listener under `redirect: 'manual'`. */
@@ -162,14 +174,14 @@ export class ClientRequest extends Writable {
   }
 
   abort(): void {
-    this.#call(() => this.#native.abort());
+    this.#callUnlessTrapped(() => this.#native.abort());
     this.aborted = true;
     this.#headersSent = true;
     this.#wake();
   }
 
   getUploadProgress(): UploadProgress {
-    return { ...this.#native.getUploadProgress() };
+    return { ...this.#call(() => this.#native.getUploadProgress()) };
   }
 
   /** Node compatibility: emits `timeout` after `ms` without any activity (0 disables). */
@@ -193,11 +205,13 @@ export class ClientRequest extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#headersSent = true;
+    this.#watchTraps();
     let accepted: boolean;
     try {
       accepted = this.#call(() => this.#native.write(chunk));
     } catch (error) {
-      return callback(error as Error);
+      // After a trap the request's own `error` event is on its way; the write just never ends.
+      return error instanceof ComponentTrap ? undefined : callback(error as Error);
     }
     this.#wake();
     if (this.chunkedEncoding) {
@@ -212,10 +226,11 @@ export class ClientRequest extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     this.#headersSent = true;
+    this.#watchTraps();
     try {
       this.#call(() => this.#native.end(undefined));
     } catch (error) {
-      return callback(error as Error);
+      return error instanceof ComponentTrap ? undefined : callback(error as Error);
     }
     this.#final = () => callback();
     // Start now, as Electron does inside end(); the events are delivered asynchronously.
@@ -242,9 +257,65 @@ export class ClientRequest extends Writable {
     this.#totalTimer = setTimeout(check, this.#totalMs).unref();
   }
 
-  /** An export call: errors become Electron's, resources it creates wake this request. */
+  /**
+   * An export call: errors become Electron's, resources it creates wake this request. A trap
+   * fails every request of the instance (this one included) and is thrown as a
+   * {@link ComponentTrap}; a trapped instance is never entered again.
+   */
   #call<T>(call: () => T): T {
-    return withWaker(this.#wake, () => callExport(call));
+    const trapped = this.#instance.trapped;
+    if (trapped !== undefined) {
+      throw trapped;
+    }
+    try {
+      return withWaker(this.#wake, () => callExport(call));
+    } catch (error) {
+      if (error instanceof ComponentTrap) {
+        this.#instance.markTrapped(error);
+      }
+      throw error;
+    }
+  }
+
+  /** For calls that never fail in Electron: after a trap they do nothing (the request is failing). */
+  #callUnlessTrapped(call: () => void): void {
+    try {
+      this.#call(call);
+    } catch (error) {
+      if (!(error instanceof ComponentTrap)) {
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * From its start until its last event, a trap of the instance fails the request. (Only then:
+   * the instance's list must not keep a request nobody started alive.)
+   */
+  #watchTraps(): void {
+    this.#unwatch ??= this.#instance.watch((trap) => this.#failTrapped(trap));
+  }
+
+  /**
+   * The instance trapped: nothing more can come from the component, so the request ends the way
+   * a failed one does, with `error` (`net::ERR_FAILED`, the trap as its `cause`) and its closing
+   * event.
+   */
+  #failTrapped(trap: ComponentTrap): void {
+    if (this.#done) {
+      return;
+    }
+    this.#done = true;
+    this.#trap = trap;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#totalTimer);
+    this.#queue.push({ tag: 'error', val: { code: { tag: 'net', val: 'failed' }, class: 'error', message: trap.message } });
+    if (this.#response !== undefined || this.#queue.some((event) => event.tag === 'response')) {
+      this.#queue.push({ tag: 'response-close' });
+    } else if (!this.#closeEmitted && !this.#queue.some((event) => event.tag === 'close')) {
+      this.#queue.push({ tag: 'close' });
+    }
+    schedule(this.#pumpTask);
   }
 
   #pump(): void {
@@ -264,10 +335,21 @@ export class ClientRequest extends Writable {
     }
     this.#pollDue = false;
     const maxBytes = this.#response?.[kWantedBytes]() ?? FIRST_READ_BYTES;
-    const events = this.#call(() => this.#native.pollEvents(MAX_EVENTS, maxBytes));
+    let events: Event[];
+    let done: boolean;
+    try {
+      events = this.#call(() => this.#native.pollEvents(MAX_EVENTS, maxBytes));
+      done = events.some((event) => CLOSING_EVENTS.has(event.tag)) && this.#call(() => this.#native.isDone());
+    } catch (error) {
+      if (error instanceof ComponentTrap) {
+        return false; // #failTrapped queued the request's last events.
+      }
+      throw error;
+    }
     this.#queue.push(...events);
-    if (events.some((event) => CLOSING_EVENTS.has(event.tag)) && this.#native.isDone()) {
+    if (done) {
       this.#done = true;
+      this.#unwatch?.();
       clearTimeout(this.#idleTimer);
       clearTimeout(this.#totalTimer);
     } else if (events.length === MAX_EVENTS || events.some((event) => event.tag === 'redirect')) {
@@ -354,7 +436,7 @@ export class ClientRequest extends Writable {
         return;
       }
       const answer = username === undefined ? undefined : { username: String(username), password: String(password ?? '') };
-      this.#call(() => this.#native.answerLogin(answer));
+      this.#callUnlessTrapped(() => this.#native.answerLogin(answer));
       this.#wake();
     };
     // Without a listener Electron declines, which delivers the 401/407 as the response.
@@ -364,7 +446,7 @@ export class ClientRequest extends Writable {
   }
 
   #onError(requestError: RequestError): void {
-    const error = toError(requestError);
+    const error = this.#trap ?? toError(requestError);
     this.#releaseWrite();
     this.#response?.[kFail](error);
     this.emit('error', error);

@@ -1,11 +1,12 @@
 /**
- * The electron:net component, instantiated once for the process with this package's WASI
- * implementation. Each request is one `client-request` resource of this instance.
+ * The electron:net component, instantiated once for the process (and again after a trap) with
+ * this package's WASI implementation. Each request is one `client-request` resource of it.
  */
 import { random } from '@bytecodealliance/preview2-shim/random';
 import { instantiate } from '#component';
 import type * as Client from '#wit/electron-net-client.js';
 import { credentialsImports } from './credentials.js';
+import type { ComponentTrap } from './errors.js';
 import { instantiateComponent } from './load.js';
 import { sessionImports } from './session-backend.js';
 import * as cli from './wasi/cli.js';
@@ -43,12 +44,56 @@ const wasiImports = {
   'wasi:cli/terminal-stderr@0.2.12': cli.terminalStderr,
 };
 
-const root = instantiateComponent(instantiate, '#component', {
-  ...wasiImports,
-  'electron:net/types@0.1.0': {},
-  'electron:net/session@0.1.0': sessionImports,
-  'electron:net/credentials@0.1.0': credentialsImports,
-});
+/**
+ * One instance of the component and the requests living in it. A trap leaves an instance unusable
+ * for good: it fails every request it holds, and the next request gets a fresh instance.
+ */
+export class ComponentInstance {
+  /** The instance's `client-request` resource class. */
+  readonly ClientRequest: typeof Client.ClientRequest;
+  #trapped: ComponentTrap | undefined;
+  readonly #watchers = new Set<(trap: ComponentTrap) => void>();
 
-/** The component's `client-request` resource class. */
-export const NativeClientRequest: typeof Client.ClientRequest = root.client.ClientRequest;
+  constructor() {
+    const root = instantiateComponent(instantiate, '#component', {
+      ...wasiImports,
+      'electron:net/types@0.1.0': {},
+      'electron:net/session@0.1.0': sessionImports,
+      'electron:net/credentials@0.1.0': credentialsImports,
+    });
+    this.ClientRequest = root.client.ClientRequest;
+  }
+
+  get trapped(): ComponentTrap | undefined {
+    return this.#trapped;
+  }
+
+  /** Runs `fail` if the instance traps, until the returned function is called. */
+  watch(fail: (trap: ComponentTrap) => void): () => void {
+    this.#watchers.add(fail);
+    return () => this.#watchers.delete(fail);
+  }
+
+  /** The instance trapped: every request still in it fails. */
+  markTrapped(trap: ComponentTrap): void {
+    if (this.#trapped !== undefined) {
+      return;
+    }
+    this.#trapped = trap;
+    const watchers = [...this.#watchers];
+    this.#watchers.clear();
+    for (const fail of watchers) {
+      fail(trap);
+    }
+  }
+}
+
+let current: ComponentInstance | undefined;
+
+/** The instance new requests go to: the process's one instance, replaced after a trap. */
+export function componentInstance(): ComponentInstance {
+  if (current === undefined || current.trapped !== undefined) {
+    current = new ComponentInstance();
+  }
+  return current;
+}
