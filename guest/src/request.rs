@@ -182,6 +182,8 @@ pub struct Request {
     /// A redirect crossed origins: an `Origin` header then reads `null` (fetch's tainted origin).
     origin_tainted: bool,
     auth_attempts: u32,
+    /// A `stale=true` challenge was answered silently once already (checklist E23: once).
+    stale_retried: bool,
     sent_auth: Option<SentAuth>,
     /// Credentials rejected in this request, never offered again from the cache or the host.
     rejected: Vec<(String, String)>,
@@ -220,6 +222,7 @@ impl Request {
             chain_site: None,
             origin_tainted: false,
             auth_attempts: 0,
+            stale_retried: false,
             sent_auth: None,
             rejected: Vec::new(),
         }
@@ -932,8 +935,10 @@ impl Request {
         };
         let partition = self.options.partition.clone();
         if let Some(sent) = self.sent_auth.take() {
-            if sent.space == space && challenge.is_stale() {
-                // Right credentials, expired nonce: answer the fresh challenge silently.
+            if sent.space == space && challenge.is_stale() && !self.stale_retried {
+                // Right credentials, expired nonce: answer the fresh challenge silently, once; a
+                // server that keeps saying stale is refusing the credentials.
+                self.stale_retried = true;
                 drop(response);
                 return self.retry_with(space, sent.credentials, Some(challenge));
             }

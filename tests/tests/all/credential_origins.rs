@@ -1,4 +1,4 @@
-//! Property test (issue 13 item 1, checklist A4/A5): no credential is ever sent to an origin
+//! Property test (issue 13 item 1, checklist A4): no credential is ever sent to an origin
 //! other than the one it belongs to, over whole redirect chains, through the real component.
 //!
 //! Origin A (`127.0.0.1:PA`) holds every kind of credential: a host-only jar cookie, an

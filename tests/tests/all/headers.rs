@@ -1,4 +1,4 @@
-//! Request headers (behaviour §3; checklist C12-C14).
+//! Request headers (behaviour §3; checklist C12-C13; C14, response headers, is in faults.rs).
 
 use electron_net_host::{Event, RequestOptions};
 use electron_net_tests::*;

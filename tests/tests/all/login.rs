@@ -647,6 +647,35 @@ fn digest_stale_nonce_is_retried_once_without_login() {
     );
 }
 
+/// A server that answers `stale=true` to every answer gets one silent retry (checklist E23),
+/// then the credentials count as refused: the caller is asked again.
+#[test]
+fn a_server_that_is_always_stale_gets_one_silent_retry() {
+    let server = Server::start(|req, conn| {
+        let (nonce, stale) = match valid_digest_nonce(req) {
+            Some(nonce) => (format!("{nonce}+"), true),
+            None => ("nonce-1".to_owned(), false),
+        };
+        let challenge = digest_challenge(&nonce, stale);
+        conn.respond(401, &[("WWW-Authenticate", &challenge)], "denied");
+        After::KeepAlive
+    });
+    let client = client();
+    let mut request = send(&client, &RequestOptions::url(server.url("/")), None);
+    let events = answering(&mut request, vec![Some(mufasa()), None]);
+    assert_eq!(logins(&events).len(), 2, "{:?}", names(&events));
+    assert_eq!(response(&events).unwrap().status_code, 401);
+    let nonces: Vec<Option<String>> = server.received().iter().map(valid_digest_nonce).collect();
+    assert_eq!(
+        nonces,
+        [
+            None,
+            Some("nonce-1".to_owned()),
+            Some("nonce-1+".to_owned())
+        ]
+    );
+}
+
 // ----- Paths the issue-13 audit found untested -----
 
 /// A chunked body went out once and cannot be sent again: answering the login of a 401 to it
