@@ -18,6 +18,10 @@
 //! measuring, 3000), `BENCH_BIG_MIB` (size of the big transfers, 1024), `BENCH_BIG_ROUNDS` (3).
 //! `BENCH_PROFILE=seq`, `conc`, `native-seq` or `wstd-seq` runs only that case (`BENCH_ROUNDS` blocks), to be
 //! profiled: `perf record -g target/release/deps/requests-*`.
+//!
+//! Last, a soak: `BENCH_SOAK` (100,000) sequential GETs through the async API, the process's
+//! resident memory sampled every tenth of them; the growth after the first tenth (the warm-up)
+//! is reported. `BENCH_PROFILE=soak` runs only that.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -90,6 +94,11 @@ fn main() {
     let big_url = format!("{base}/big/{big}");
     let upload_url = format!("{base}/upload");
 
+    let soak_requests = setting("BENCH_SOAK", 100_000);
+    if std::env::var("BENCH_PROFILE").as_deref() == Ok("soak") {
+        soak(&runtime, &ours, &small, soak_requests);
+        return;
+    }
     // `BENCH_PROFILE=seq` (or `conc`, `native-seq`, `wstd-seq`) runs only that case, for a profiler.
     if let Ok(case) = std::env::var("BENCH_PROFILE") {
         runtime.block_on(async {
@@ -233,6 +242,7 @@ fn main() {
         ACCEPTED.load(Ordering::Relaxed)
     );
     println!("peak RSS growth while the async API moved {mib} MiB each way: {rss_growth} MiB");
+    soak(&runtime, &ours, &small, soak_requests);
     let cpu = |table: &Summary, a: &str, b: &str| table.cpu(a) / table.cpu(b);
     println!(
         "summary: seq={:.2} conc64={:.2} down1g={:.2} up1g={:.2} seq_1ms={:.2} vs_wstd_seq={:.2} vs_wstd_down={:.2} rss_mib={}",
@@ -244,6 +254,26 @@ fn main() {
         cpu(&seq_table, "wstd", "async"),
         cpu(&down_table, "wstd", "async"),
         rss_growth,
+    );
+}
+
+/// `requests` sequential GETs through the async API with resident memory sampled every tenth;
+/// prints the samples and the growth after the first tenth.
+fn soak(runtime: &tokio::runtime::Runtime, ours: &Client, url: &str, requests: usize) {
+    let step = (requests / 10).max(1);
+    let mut samples = Vec::new();
+    for _ in 0..requests.div_ceil(step) {
+        runtime.block_on(ours_seq(ours, url, step));
+        samples.push(status_kib("VmRSS:") >> 10);
+    }
+    let after_warmup = samples[0];
+    let growth = samples
+        .iter()
+        .max()
+        .unwrap_or(&after_warmup)
+        .saturating_sub(after_warmup);
+    println!(
+        "soak: {requests} sequential GETs, RSS every {step} (MiB): {samples:?}; growth after the first {step}: {growth} MiB"
     );
 }
 
