@@ -13,7 +13,7 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::clock::{Clock, UnixTime};
-use crate::cookie::{Cookie, CookieDetails, CookieFilter, SameSite, StoredCookie};
+use crate::cookie::{Cookie, CookieDetails, CookieFilter, CookieKey, SameSite, StoredCookie};
 use crate::domain::{
     Site, default_path, domain_match, is_ip, is_potentially_trustworthy, is_public_suffix,
     path_match, registrable_domain, request_host, request_path,
@@ -307,6 +307,13 @@ impl CookieJar {
     pub fn restore(&mut self, cookies: Vec<StoredCookie>) -> Vec<(StoredCookie, Rejection)> {
         let now = self.clock.now();
         let mut refused = Vec::new();
+        // Where each key already sits, so a restore is linear in the rows it loads.
+        let mut index: HashMap<CookieKey, usize> = self
+            .cookies
+            .iter()
+            .enumerate()
+            .map(|(at, entry)| (entry.cookie.key(), at))
+            .collect();
         for mut cookie in cookies {
             if let Err(rejection) = check_stored(&cookie) {
                 self.record(Change::CookieRemoved(cookie.key()));
@@ -324,10 +331,13 @@ impl CookieJar {
                 self.record(Change::Cookie(cookie.clone()));
             }
             self.next_seq = self.next_seq.max(cookie.seq.saturating_add(1));
-            if let Some(old) = self.cookies.iter().position(|e| e.cookie.same_key(&cookie)) {
-                self.cookies.swap_remove(old);
+            match index.get(&cookie.key()) {
+                Some(&at) => self.cookies[at] = Entry::new(cookie),
+                None => {
+                    index.insert(cookie.key(), self.cookies.len());
+                    self.cookies.push(Entry::new(cookie));
+                }
             }
-            self.cookies.push(Entry::new(cookie));
         }
         let mut sizes: HashMap<&str, usize> = HashMap::new();
         for entry in &self.cookies {

@@ -328,6 +328,30 @@ fn every_cookie_the_jar_accepts_survives_a_restore() {
     assert_eq!(copy.cookies().cloned().collect::<Vec<_>>(), all);
 }
 
+/// A restore indexes keys (it is linear in the rows): a key given twice keeps the later row in
+/// place, whatever the number of rows.
+#[test]
+fn a_large_restore_keeps_the_last_row_of_each_key() {
+    let rows: Vec<StoredCookie> = (0..3000u64)
+        .map(|i| StoredCookie {
+            name: format!("c{}", i % 1000),
+            value: format!("v{i}"),
+            domain: format!("d{}.example", i % 100),
+            source_host: format!("d{}.example", i % 100),
+            seq: i,
+            ..stored("template")
+        })
+        .collect();
+    let mut jar = CookieJar::new(clock());
+    assert_eq!(jar.restore(rows), []);
+    // 1000 distinct (name, domain) keys; the per-domain limit is not reached (10 per domain).
+    assert_eq!(jar.len(), 1000);
+    for cookie in jar.cookies() {
+        let n: u64 = cookie.name[1..].parse().unwrap();
+        assert_eq!(cookie.value, format!("v{}", n + 2000), "{cookie:?}");
+    }
+}
+
 #[test]
 fn a_persisted_partition_is_loaded_once_and_purged_of_refused_rows() {
     let store = Arc::new(Recorder::default());

@@ -71,45 +71,33 @@ pub(crate) struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `dir/sessions.sqlite3`.
+    /// Opens (creating if needed) `dir/sessions.sqlite3`. A file that is not a sound SQLite
+    /// database is moved aside (`sessions.sqlite3.malformed-SECONDS`, with its `-wal` and `-shm`)
+    /// and a fresh one started; [`SqliteStore::last_error`] then says so.
     pub(crate) fn open(dir: &Path) -> Result<SqliteStore, BoxError> {
         create_private_dir(dir)?;
         let path = dir.join(FILE_NAME);
-        create_private_file(&path)?;
-        let mut connection = Connection::open(&path)?;
-        // Another process using the same directory holds the write lock only briefly.
-        connection.busy_timeout(Duration::from_secs(5))?;
-        // WAL keeps readers and the writer apart; a file system without shared memory keeps
-        // the rollback journal, which is just as atomic.
-        let _mode: String =
-            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        let version: i32 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        match version {
-            0 => {
-                let transaction =
-                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                transaction.execute_batch(SCHEMA)?;
-                transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-                transaction.commit()?;
+        let (connection, warning) = match open_database(&path) {
+            Ok(connection) => (connection, None),
+            Err(error) if is_malformed(&error) => {
+                let aside = quarantine(&path)?;
+                let warning = format!(
+                    "{} was not a sound database ({error}); moved it to {} and started a fresh one",
+                    path.display(),
+                    aside.display()
+                );
+                (open_database(&path)?, Some(warning))
             }
-            SCHEMA_VERSION => {}
-            newer => {
-                return Err(format!(
-                    "{} was written by a newer version (schema {newer}, this one reads {SCHEMA_VERSION})",
-                    path.display()
-                )
-                .into());
-            }
-        }
+            Err(error) => return Err(error),
+        };
         Ok(SqliteStore {
             path,
             connection: Mutex::new(connection),
-            last_error: Mutex::new(None),
+            last_error: Mutex::new(warning),
         })
     }
 
-    /// The last failed read or write.
+    /// The last failed read or write, or the warning that a malformed database was moved aside.
     pub(crate) fn last_error(&self) -> Option<String> {
         lock(&self.last_error).clone()
     }
@@ -117,6 +105,99 @@ impl SqliteStore {
     fn fail(&self, what: &str, error: &rusqlite::Error) {
         *lock(&self.last_error) = Some(format!("{what} {}: {error}", self.path.display()));
     }
+}
+
+/// Opens the database with the store's settings, creating the schema in a new one, and checks
+/// that SQLite finds it sound.
+fn open_database(path: &Path) -> Result<Connection, BoxError> {
+    create_private_file(path)?;
+    let mut connection = Connection::open(path)?;
+    // Another process using the same directory holds the write lock only briefly.
+    connection.busy_timeout(Duration::from_secs(5))?;
+    // WAL keeps readers and the writer apart; a file system without shared memory keeps
+    // the rollback journal, which is just as atomic.
+    let _mode: String =
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    let version: i32 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    match version {
+        0 => {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            transaction.execute_batch(SCHEMA)?;
+            transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            transaction.commit()?;
+        }
+        SCHEMA_VERSION => {}
+        newer => {
+            return Err(format!(
+                "{} was written by a newer version (schema {newer}, this one reads {SCHEMA_VERSION})",
+                path.display()
+            )
+            .into());
+        }
+    }
+    let check: String = connection.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+    if check != "ok" {
+        return Err(Box::new(Malformed(check)));
+    }
+    // SQLite gives its `-wal` and `-shm` files the database's permissions when it creates
+    // them; ones left from before keep theirs.
+    for suffix in ["-wal", "-shm"] {
+        tighten(&sidecar(path, suffix), 0o600)?;
+    }
+    Ok(connection)
+}
+
+/// `PRAGMA quick_check` found damage.
+#[derive(Debug)]
+struct Malformed(String);
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "integrity check: {}", self.0)
+    }
+}
+
+impl StdError for Malformed {}
+
+/// Whether opening failed because the file is not a sound database (rather than, say, a
+/// permission problem, which moving the file would not fix).
+fn is_malformed(error: &BoxError) -> bool {
+    if error.is::<Malformed>() {
+        return true;
+    }
+    matches!(
+        error.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(failure, _))
+            if matches!(
+                failure.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            )
+    )
+}
+
+/// Moves the database and its sidecar files aside; returns where the database went.
+fn quarantine(path: &Path) -> std::io::Result<PathBuf> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let aside = sidecar(path, &format!(".malformed-{seconds}"));
+    fs::rename(path, &aside)?;
+    for suffix in ["-wal", "-shm"] {
+        let from = sidecar(path, suffix);
+        if from.exists() {
+            fs::rename(&from, sidecar(&aside, suffix))?;
+        }
+    }
+    Ok(aside)
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 impl Persistence for SqliteStore {
@@ -297,23 +378,47 @@ fn delete_cookie(
     Ok(())
 }
 
-/// Creates the data directory readable by the user only (the store holds credentials).
+/// Creates the data directory readable by the user only (the store holds credentials), and
+/// takes access away from others on one that already existed.
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    tighten(dir, 0o700)
 }
 
 /// Creates the database file `0600` before SQLite does (SQLite gives its `-wal` and `-shm`
-/// files the database's permissions). An existing file keeps its permissions.
+/// files the database's permissions), and tightens an existing one the same way.
 fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
+    options.open(path)?;
+    tighten(path, 0o600)
+}
+
+/// Removes every permission beyond `mode` from an existing file or directory (missing: nothing
+/// to do). Permissions are a Unix notion here; elsewhere the user's profile directory protects
+/// the store.
+fn tighten(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let current = match fs::metadata(path) {
+            Ok(metadata) => metadata.permissions().mode() & 0o777,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        if current & !mode != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(current & mode))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// A poisoned lock means a write panicked; SQLite rolled back whatever it had begun.
@@ -385,6 +490,55 @@ mod tests {
 
     fn lines(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| (*l).to_owned()).collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_directory_and_database_lose_access_for_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new();
+        fs::create_dir_all(&dir.0).unwrap();
+        fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o755)).unwrap();
+        let file = dir.0.join(FILE_NAME);
+        fs::write(&file, b"").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        let store = SqliteStore::open(&dir.0).unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.0), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(store.last_error(), None);
+    }
+
+    #[test]
+    fn a_malformed_database_is_moved_aside_with_a_warning_and_a_fresh_one_works() {
+        let dir = TempDir::new();
+        fs::create_dir_all(&dir.0).unwrap();
+        let garbage = b"this is not a database, whatever its name says".repeat(100);
+        fs::write(dir.0.join(FILE_NAME), &garbage).unwrap();
+        {
+            let sessions = Sessions::with_data_dir(&dir.0).unwrap();
+            let warning = sessions.persistence_error().expect("a warning");
+            assert!(warning.contains("moved it to"), "{warning}");
+            sessions.store_cookies(
+                "persist:main",
+                &context("https://a.test/"),
+                &lines(&["fresh=1; Max-Age=3600"]),
+            );
+        }
+        let aside: Vec<PathBuf> = fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.to_string_lossy().contains(".malformed-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(fs::read(&aside[0]).unwrap(), garbage);
+        // The fresh database kept what was written after the move.
+        let sessions = Sessions::with_data_dir(&dir.0).unwrap();
+        assert_eq!(sessions.persistence_error(), None);
+        assert_eq!(
+            sessions.cookie_header("persist:main", &context("https://a.test/")),
+            Some("fresh=1".to_owned())
+        );
     }
 
     #[test]
@@ -618,17 +772,11 @@ mod tests {
         assert_eq!(credentials, 0);
     }
 
+    /// A sound database of a newer schema is not this version's to move aside or change.
     #[test]
-    fn a_file_that_is_not_a_store_is_an_error() {
+    fn a_database_from_a_newer_version_is_an_error() {
         let dir = TempDir::new();
         fs::create_dir_all(&dir.0).unwrap();
-        fs::write(
-            dir.0.join(FILE_NAME),
-            b"this is not a database, it is long enough to be rejected",
-        )
-        .unwrap();
-        assert!(Sessions::with_data_dir(&dir.0).is_err());
-        fs::remove_file(dir.0.join(FILE_NAME)).unwrap();
         Connection::open(dir.0.join(FILE_NAME))
             .unwrap()
             .pragma_update(None, "user_version", 99)
