@@ -43,6 +43,13 @@ pub trait Persistence: Send + Sync {
     fn load(&self, partition: &str) -> Snapshot;
     /// Stores one operation's changes, atomically if the store can.
     fn commit(&self, partition: &str, changes: Vec<Change>);
+    /// A number that changes whenever someone else (another process, another `Partitions` on
+    /// the same store) committed to the store. A partition loaded at another number is loaded
+    /// again before its next use, so every user of a store sees the others' committed writes.
+    /// A store with a single user keeps the default.
+    fn version(&self) -> u64 {
+        0
+    }
 }
 
 /// One partition's state.
@@ -88,13 +95,16 @@ impl Partition {
     }
 }
 
+/// A partition's place: `None` until first used, so a persisted partition is loaded under its
+/// own lock; with the store's version it was loaded at.
+type Slot = Option<(Partition, u64)>;
+
 /// Named partitions (`""` is the default session), created empty on first use. They never
 /// share state. Every method locks only the partition it names.
 pub struct Partitions {
     clock: Arc<dyn Clock>,
     persistence: Option<Arc<dyn Persistence>>,
-    /// `None` until first used, so a persisted partition is loaded under its own lock.
-    partitions: Mutex<HashMap<String, Arc<Mutex<Option<Partition>>>>>,
+    partitions: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
 }
 
 impl Partitions {
@@ -130,14 +140,20 @@ impl Partitions {
             .persistence
             .as_ref()
             .filter(|store| store.is_persistent(name));
-        let partition = slot.get_or_insert_with(|| {
+        let version = store.map_or(0, |store| store.version());
+        if let Some(store) = store
+            && let Some((stale, _)) = slot.take_if(|(_, loaded)| *loaded != version)
+        {
+            *slot = Some((self.reload(name, store, &stale), version));
+        }
+        let (partition, _) = slot.get_or_insert_with(|| {
             let mut partition = Partition::new(self.clock.clone());
             if let Some(store) = store {
                 partition.enable_journal();
                 // Refused rows are journalled as removals, so the commit below drops them.
                 partition.restore(store.load(name));
             }
-            partition
+            (partition, version)
         });
         let result = f(partition);
         if let Some(store) = store {
@@ -147,6 +163,18 @@ impl Partitions {
             }
         }
         result
+    }
+
+    /// The partition as the store now has it, plus what only lived in `stale`'s memory: its
+    /// session cookies (never stored) and its user agent.
+    fn reload(&self, name: &str, store: &Arc<dyn Persistence>, stale: &Partition) -> Partition {
+        let mut partition = Partition::new(self.clock.clone());
+        partition.enable_journal();
+        partition.restore(store.load(name));
+        let session_cookies = stale.jar.cookies().filter(|c| c.expires.is_none()).cloned();
+        partition.jar.restore(session_cookies.collect());
+        partition.user_agent = stale.user_agent.clone();
+        partition
     }
 
     /// `session.cookie-header`.

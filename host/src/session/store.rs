@@ -15,6 +15,7 @@
 use std::error::Error as StdError;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,6 +69,8 @@ pub(crate) struct SqliteStore {
     path: PathBuf,
     connection: Mutex<Connection>,
     last_error: Mutex<Option<String>>,
+    /// The last `data_version` read.
+    version: AtomicU64,
 }
 
 impl SqliteStore {
@@ -94,6 +97,7 @@ impl SqliteStore {
             path,
             connection: Mutex::new(connection),
             last_error: Mutex::new(warning),
+            version: AtomicU64::new(0),
         })
     }
 
@@ -225,6 +229,24 @@ impl Persistence for SqliteStore {
             });
         if let Err(error) = written {
             self.fail("writing", &error);
+        }
+    }
+
+    /// SQLite's `data_version`, which changes when another connection (another process, or
+    /// another `Sessions` on the same directory) commits, and never for this one's own commits.
+    fn version(&self) -> u64 {
+        let connection = lock(&self.connection);
+        match connection.pragma_query_value(None, "data_version", |row| row.get::<_, i64>(0)) {
+            Ok(version) => {
+                let version = version.unsigned_abs();
+                self.version.store(version, Ordering::Relaxed);
+                version
+            }
+            // Unreadable now: keep what is in memory rather than reload from a failing store.
+            Err(error) => {
+                self.fail("reading", &error);
+                self.version.load(Ordering::Relaxed)
+            }
         }
     }
 }
@@ -539,6 +561,50 @@ mod tests {
             sessions.cookie_header("persist:main", &context("https://a.test/")),
             Some("fresh=1".to_owned())
         );
+    }
+
+    /// Two users of one data directory (two processes, or here two `Sessions`) see each other's
+    /// committed writes at their next use, and session cookies stay where they were set.
+    #[test]
+    fn two_sessions_on_one_directory_see_each_others_writes() {
+        let dir = TempDir::new();
+        let first = Sessions::with_data_dir(&dir.0).unwrap();
+        let second = Sessions::with_data_dir(&dir.0).unwrap();
+        let ctx = context("https://a.test/");
+        // Both load the partition before either writes.
+        assert_eq!(first.cookie_header("persist:shared", &ctx), None);
+        assert_eq!(second.cookie_header("persist:shared", &ctx), None);
+
+        first.store_cookies(
+            "persist:shared",
+            &ctx,
+            &lines(&["one=1; Max-Age=3600", "mine=1"]),
+        );
+        assert_eq!(
+            second.cookie_header("persist:shared", &ctx),
+            Some("one=1".to_owned())
+        );
+        second.store_cookies("persist:shared", &ctx, &lines(&["two=2; Max-Age=3600"]));
+        second.store_auth(
+            "persist:shared",
+            &space("https://a.test:443"),
+            "https://a.test/x",
+            &credentials("bob"),
+        );
+        // The first sees the second's writes and keeps its own session cookie. (Cookies created
+        // in the same second by two processes have no defined order between them.)
+        let header = first.cookie_header("persist:shared", &ctx).unwrap();
+        let mut sent: Vec<&str> = header.split("; ").collect();
+        sent.sort_unstable();
+        assert_eq!(sent, ["mine=1", "one=1", "two=2"]);
+        assert_eq!(
+            first
+                .lookup_auth("persist:shared", &space("https://a.test:443"))
+                .map(|c| c.username),
+            Some("bob".to_owned())
+        );
+        assert_eq!(first.persistence_error(), None);
+        assert_eq!(second.persistence_error(), None);
     }
 
     #[test]
