@@ -1,7 +1,7 @@
 // Load and isolation, the same shape as the Rust test (tests/tests/all/load.rs): two waves of
 // 200 requests at once across four partitions, each with its own cookie, its own login in the
 // auth cache and its own body, through the package's keep-alive pool. Nothing may cross, and
-// the second wave must reuse connections the first one opened.
+// requests after the waves reuse the pool's connections.
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
@@ -67,12 +67,21 @@ test('two waves of 200 concurrent requests in four partitions never cross and re
     );
   }
 
+  // Then requests one at a time: after 400 concurrent ones, the keep-alive pool must serve them
+  // on kept connections (at most one new one, in case none stayed idle). Whether the second wave
+  // already picked up the first wave's idle connections depends on timing, so that is not
+  // asserted.
+  const beforeSequential = seen.length;
+  for (let index = 0; index < 12; index += 1) {
+    const partition = PARTITIONS[index % PARTITIONS.length]!;
+    const path = `/p/${partition}/item/after/${index}`;
+    assert.deepEqual(await send(partition, path, 'after'), [200, `${path}|sid=${partition}|after`]);
+  }
+
   // Preemptive Basic from each partition's auth cache: one request per item, no 401 round trip.
   const items = seen.filter(({ target }) => target.includes('/item/'));
-  assert.equal(items.length, 2 * WAVE);
-  const connections = (wave: number) =>
-    new Set(items.filter(({ target }) => target.includes(`/item/${wave}/`)).map(({ connection }) => connection));
-  assert.ok(new Set(seen.map(({ connection }) => connection)).size < seen.length, 'no connection was reused');
-  const first = connections(0);
-  assert.ok([...connections(1)].some((connection) => first.has(connection)), 'the second wave opened only new connections');
+  assert.equal(items.length, 2 * WAVE + 12);
+  const known = new Set(seen.slice(0, beforeSequential).map(({ connection }) => connection));
+  const opened = new Set(seen.slice(beforeSequential).map(({ connection }) => connection).filter((c) => !known.has(c)));
+  assert.ok(opened.size <= 1, `12 sequential requests opened ${opened.size} new connections`);
 });
