@@ -71,7 +71,9 @@ pub use electron_net_session::{
     UnixTime,
 };
 pub use error::Error;
-pub use network::{InvalidProxy, Network, NetworkBuilder, NetworkPolicy, Proxy};
+pub use network::{
+    InvalidCertificates, InvalidProxy, Network, NetworkBuilder, NetworkPolicy, Proxy,
+};
 pub use session::{Cookies, SessionStore, Sessions, SessionsBuilder};
 pub use state::{ElectronNetCtx, add_to_linker};
 pub use worker::WorkerLimits;

@@ -59,6 +59,7 @@ mod proxy;
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
+
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -77,6 +78,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use hyper_util::client::legacy::connect::{Connect, HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use tokio::time::{Instant, Sleep};
 use tower_service::Service;
 use wasmtime_wasi_http::p2::bindings::http::types as p2;
@@ -138,6 +141,8 @@ struct Inner {
     routes: Mutex<HashMap<(String, Proxy), Arc<Route>>>,
     connect_timeout: Duration,
     policy: Arc<dyn NetworkPolicy>,
+    /// TLS for every connection, direct or through a proxy.
+    tls: Arc<rustls::ClientConfig>,
 }
 
 /// Decides which requests may reach the network at all (an allow-list hook).
@@ -162,7 +167,22 @@ pub struct NetworkBuilder {
     connect_timeout: Duration,
     overrides: HashMap<String, SocketAddr>,
     policy: Arc<dyn NetworkPolicy>,
+    extra_roots: Vec<CertificateDer<'static>>,
 }
+
+/// Why [`NetworkBuilder::add_root_certificates_pem`] refused its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidCertificates {
+    reason: String,
+}
+
+impl fmt::Display for InvalidCertificates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid CA certificates: {}", self.reason)
+    }
+}
+
+impl StdError for InvalidCertificates {}
 
 impl Network {
     /// Starts configuring a network with the defaults: 30 s connect timeout, system DNS, every
@@ -172,6 +192,7 @@ impl Network {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             overrides: HashMap::new(),
             policy: Arc::new(AllowAll),
+            extra_roots: Vec::new(),
         }
     }
 
@@ -250,7 +271,13 @@ impl Network {
     ) -> Network {
         let route = lock(&self.inner.routes)
             .entry((partition.to_owned(), proxy.clone()))
-            .or_insert_with(|| Arc::new(Route::new(proxy.clone(), self.inner.dialer.clone())))
+            .or_insert_with(|| {
+                Arc::new(Route::new(
+                    proxy.clone(),
+                    self.inner.dialer.clone(),
+                    &self.inner.tls,
+                ))
+            })
             .clone();
         Network {
             inner: self.inner.clone(),
@@ -373,6 +400,27 @@ impl NetworkBuilder {
         self
     }
 
+    /// Trusts the CA certificates in `pem` (one or more `CERTIFICATE` blocks) as well as the
+    /// compiled-in webpki roots: a corporate CA or a development server's (curl's `--cacert`).
+    /// Fails when `pem` holds no certificate or one that cannot be a trust anchor.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, InvalidCertificates> {
+        let invalid = |reason: String| InvalidCertificates { reason };
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| invalid(error.to_string()))?;
+        if certificates.is_empty() {
+            return Err(invalid("no CERTIFICATE block".into()));
+        }
+        let mut check = rustls::RootCertStore::empty();
+        for certificate in &certificates {
+            check
+                .add(certificate.clone())
+                .map_err(|error| invalid(error.to_string()))?;
+        }
+        self.extra_roots.extend(certificates);
+        Ok(self)
+    }
+
     /// Creates the network. No connection is opened until the first request.
     pub fn build(self) -> Network {
         let resolver = Resolver {
@@ -387,27 +435,42 @@ impl NetworkBuilder {
         // request; a connector-level limit would cap requests that ask for a longer one.
         http.set_connect_timeout(None);
 
+        let tls = client_config(&self.extra_roots);
         Network {
             inner: Arc::new(Inner {
-                client: pooled_client(with_tls(http.clone())),
+                client: pooled_client(with_tls(http.clone(), &tls)),
                 dialer: http,
                 routes: Mutex::default(),
                 connect_timeout: self.connect_timeout,
                 policy: self.policy,
+                tls,
             }),
             proxy: None,
         }
     }
 }
 
-/// Wraps `connector` so that `https` URIs get TLS (webpki roots) on top of what it returns.
-fn with_tls<C>(connector: C) -> HttpsConnector<C> {
+/// TLS for every connection: the compiled-in webpki roots plus the builder's extra ones.
+fn client_config(extra_roots: &[CertificateDer<'static>]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // Checked by `add_root_certificates_pem`.
+    let (_added, _ignored) = roots.add_parsable_certificates(extra_roots.iter().cloned());
     // Only ring is compiled in, but selecting it explicitly keeps this independent of
     // whichever process-wide default provider another crate might install.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(provider)
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
         .expect("ring supports rustls' default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// Wraps `connector` so that `https` URIs get TLS with `tls` on top of what it returns.
+fn with_tls<C>(connector: C, tls: &rustls::ClientConfig) -> HttpsConnector<C> {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls.clone())
         .https_or_http()
         .enable_http1()
         .wrap_connector(connector)

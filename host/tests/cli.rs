@@ -85,6 +85,28 @@ fn max_time_ends_a_body_that_never_completes() {
 }
 
 #[test]
+fn cacert_takes_a_pem_file_and_refuses_anything_else() {
+    let dir = temp_dir("cacert");
+    let bogus = dir.join("bogus.pem");
+    std::fs::write(&bogus, "not a certificate").unwrap();
+    let output = electron_net(&["--cacert", bogus.to_str().unwrap(), "http://127.0.0.1:9/"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid CA certificates"));
+
+    // A real CA file is accepted (the request then fails only for the closed port).
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../js/test/fixtures/ca.pem");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = electron_net(&["--cacert", ca, &format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("net::ERR_CONNECTION_REFUSED"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn invalid_url_is_a_usage_error_with_electrons_type_error() {
     let output = electron_net(&["not a url"]);
     assert_eq!(output.status.code(), Some(2));

@@ -11,8 +11,8 @@ use clap::Args;
 use console::Term;
 use directories::ProjectDirs;
 use electron_net_host::{
-    AuthInfo, CredentialProvider, Credentials, ErrorCode, Event, Proxy, RedirectInfo, RequestError,
-    RequestOptions, ResponseHead, Sessions, Timeouts,
+    AuthInfo, CredentialProvider, Credentials, ErrorCode, Event, Network, Proxy, RedirectInfo,
+    RequestError, RequestOptions, ResponseHead, Sessions, Timeouts,
 };
 
 use super::progress::Progress;
@@ -69,6 +69,11 @@ pub struct RequestArgs {
     /// a proxy that asks for credentials is answered from the URL or, on a terminal, a prompt
     #[arg(short = 'x', long, value_name = "URL")]
     proxy: Option<String>,
+
+    /// Also trust the CA certificates in this PEM file, as curl's --cacert does (the compiled-in
+    /// webpki roots stay trusted)
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
 
     /// Where persist: partitions are kept [default: the user's data directory]
     #[arg(long, value_name = "DIR", env = "ELECTRON_NET_DATA_DIR")]
@@ -209,6 +214,15 @@ async fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
             user,
             prompt_for_proxy: interactive,
         }));
+    }
+    if let Some(path) = args.cacert.take() {
+        let pem = std::fs::read(&path)
+            .map_err(|error| Failure::Usage(format!("reading {}: {error}", path.display())))?;
+        let network = Network::builder()
+            .add_root_certificates_pem(&pem)
+            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?
+            .build();
+        builder = builder.network(network);
     }
     let proxy = match args.proxy.take() {
         Some(proxy) => Some(

@@ -338,7 +338,11 @@ pub(super) struct Route {
 }
 
 impl Route {
-    pub(super) fn new(proxy: Proxy, tcp: HttpConnector<Resolver>) -> Route {
+    pub(super) fn new(
+        proxy: Proxy,
+        tcp: HttpConnector<Resolver>,
+        tls: &rustls::ClientConfig,
+    ) -> Route {
         let dialer = Dialer {
             tcp,
             proxy: proxy.uri(),
@@ -350,7 +354,7 @@ impl Route {
         };
         Route {
             proxy,
-            client: pooled_client(with_tls(connector)),
+            client: pooled_client(with_tls(connector, tls)),
             dialer,
             auth,
         }

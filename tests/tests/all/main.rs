@@ -16,5 +16,6 @@ mod proxy;
 mod redirects;
 mod responses;
 mod sessions;
+mod tls;
 mod uploads;
 mod workers;
