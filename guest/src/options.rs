@@ -320,39 +320,41 @@ fn limits(timeouts: &Timeouts) -> Limits {
     }
 }
 
+/// Options with nothing set, as a wrapper builds them for `{}`; for tests to fill in.
+#[cfg(test)]
+pub(crate) fn raw() -> RequestOptions {
+    RequestOptions {
+        from_string: false,
+        url: None,
+        method: None,
+        headers: Vec::new(),
+        partition: None,
+        credentials: None,
+        use_session_cookies: false,
+        protocol: None,
+        host: None,
+        hostname: None,
+        port: None,
+        path: None,
+        redirect: None,
+        origin: None,
+        referrer_policy: None,
+        cache: None,
+        priority: None,
+        priority_incremental: None,
+        bypass_custom_protocol_handlers: false,
+        timeouts: Timeouts {
+            connect_ms: None,
+            first_byte_ms: None,
+            between_bytes_ms: None,
+            total_ms: None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn raw() -> RequestOptions {
-        RequestOptions {
-            from_string: false,
-            url: None,
-            method: None,
-            headers: Vec::new(),
-            partition: None,
-            credentials: None,
-            use_session_cookies: false,
-            protocol: None,
-            host: None,
-            hostname: None,
-            port: None,
-            path: None,
-            redirect: None,
-            origin: None,
-            referrer_policy: None,
-            cache: None,
-            priority: None,
-            priority_incremental: None,
-            bypass_custom_protocol_handlers: false,
-            timeouts: Timeouts {
-                connect_ms: None,
-                first_byte_ms: None,
-                between_bytes_ms: None,
-                total_ms: None,
-            },
-        }
-    }
 
     fn with_url(url: &str) -> RequestOptions {
         RequestOptions {

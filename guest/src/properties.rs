@@ -8,43 +8,13 @@ use proptest::prelude::*;
 use url::Url;
 
 use crate::auth::Challenge;
-use crate::bindings::exports::electron::net::client::{RequestOptions, Timeouts};
+use crate::bindings::exports::electron::net::client::RequestOptions;
 use crate::error::Error;
 use crate::headers::HeaderList;
-use crate::options;
+use crate::options::{self, raw};
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(512)
-}
-
-fn raw() -> RequestOptions {
-    RequestOptions {
-        from_string: false,
-        url: None,
-        method: None,
-        headers: Vec::new(),
-        partition: None,
-        credentials: None,
-        use_session_cookies: false,
-        protocol: None,
-        host: None,
-        hostname: None,
-        port: None,
-        path: None,
-        redirect: None,
-        origin: None,
-        referrer_policy: None,
-        cache: None,
-        priority: None,
-        priority_incremental: None,
-        bypass_custom_protocol_handlers: false,
-        timeouts: Timeouts {
-            connect_ms: None,
-            first_byte_ms: None,
-            between_bytes_ms: None,
-            total_ms: None,
-        },
-    }
 }
 
 fn hostname() -> impl Strategy<Value = String> {

@@ -3,7 +3,7 @@
 //! Servers speak raw HTTP/1.1 over `std::net` so a handler can do what a well-behaved server
 //! never would: close mid-body, reset the connection, send conflicting headers.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Once};
@@ -149,7 +149,9 @@ fn serve_connection(
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>, connection: usize) -> Option<Received> {
+/// Reads one request (head and body, with `Content-Length` or chunked) from a connection of any
+/// kind, plain or TLS; `None` at the end of the connection or on bytes that are not HTTP/1.1.
+pub fn read_request(reader: &mut impl BufRead, connection: usize) -> Option<Received> {
     let mut head = Vec::new();
     loop {
         let mut line = Vec::new();

@@ -3,7 +3,7 @@
 //! and certificates for 127.0.0.1 signed by it), trusted only through
 //! `NetworkBuilder::add_root_certificates_pem`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -16,17 +16,17 @@ fn fixture(name: &str) -> String {
     format!("{}/../js/test/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A TLS origin on 127.0.0.1 presenting `certificate`; answers every request with `answer`
-/// and records the request heads it read.
+/// A TLS origin on 127.0.0.1 presenting `certificate`; answers every request (one per
+/// connection) with the raw response `answer` gives, and records what it received.
 struct TlsServer {
     port: u16,
-    heads: Arc<Mutex<Vec<String>>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl TlsServer {
     fn start(
         certificate: &str,
-        answer: impl Fn(&str) -> String + Send + Sync + 'static,
+        answer: impl Fn(&Received) -> String + Send + Sync + 'static,
     ) -> TlsServer {
         let chain: Vec<CertificateDer<'static>> =
             CertificateDer::pem_file_iter(fixture(certificate))
@@ -45,8 +45,8 @@ impl TlsServer {
         );
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let heads = Arc::new(Mutex::new(Vec::new()));
-        let log = heads.clone();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
         let answer = Arc::new(answer);
         std::thread::spawn(move || {
             for tcp in listener.incoming().flatten() {
@@ -54,23 +54,12 @@ impl TlsServer {
                 std::thread::spawn(move || {
                     let connection = rustls::ServerConnection::new(config).unwrap();
                     let mut stream = rustls::StreamOwned::new(connection, tcp);
-                    let mut head = String::new();
-                    {
-                        let mut reader = BufReader::new(&mut stream);
-                        loop {
-                            let mut line = String::new();
-                            // A failed handshake (the client refused the certificate) ends here.
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            head.push_str(&line);
-                            if line == "\r\n" {
-                                break;
-                            }
-                        }
-                    }
-                    let response = answer(&head);
-                    log.lock().unwrap().push(head);
+                    // A failed handshake (the client refused the certificate) ends here.
+                    let Some(request) = read_request(&mut BufReader::new(&mut stream), 0) else {
+                        return;
+                    };
+                    let response = answer(&request);
+                    log.lock().unwrap().push(request);
                     let _ = stream.write_all(response.as_bytes());
                     let _ = stream.flush();
                     stream.conn.send_close_notify();
@@ -78,7 +67,7 @@ impl TlsServer {
                 });
             }
         });
-        TlsServer { port, heads }
+        TlsServer { port, received }
     }
 
     fn url(&self, path: &str) -> String {
@@ -86,7 +75,7 @@ impl TlsServer {
     }
 }
 
-fn ok(_: &str) -> String {
+fn ok(_: &Received) -> String {
     "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure".into()
 }
 
@@ -116,7 +105,7 @@ fn without_the_ca_the_same_certificate_is_untrusted() {
         error_message(&events).as_deref(),
         Some("net::ERR_CERT_AUTHORITY_INVALID")
     );
-    assert!(server.heads.lock().unwrap().is_empty());
+    assert!(server.received.lock().unwrap().is_empty());
 }
 
 #[test]
@@ -134,7 +123,7 @@ fn expired_wrong_name_and_self_signed_certificates_fail_with_chromiums_names() {
             Some(expected),
             "{certificate}"
         );
-        assert!(server.heads.lock().unwrap().is_empty(), "{certificate}");
+        assert!(server.received.lock().unwrap().is_empty(), "{certificate}");
     }
 }
 
@@ -177,9 +166,9 @@ fn an_https_to_http_redirect_drops_credentials_and_the_referer() {
     let events = request.events_until_done().unwrap();
     assert_eq!(body(&events), b"landed");
 
-    let first = secure.heads.lock().unwrap()[0].to_ascii_lowercase();
-    assert!(first.contains("authorization: bearer secret"), "{first}");
-    assert!(first.contains("cookie: session=secret"), "{first}");
+    let first = secure.received.lock().unwrap()[0].clone();
+    assert_eq!(first.header("authorization"), Some("Bearer secret"));
+    assert_eq!(first.header("cookie"), Some("session=secret"));
     let landed = &plain.received()[0];
     assert_eq!(landed.header("authorization"), None);
     assert_eq!(landed.header("cookie"), None);
