@@ -88,7 +88,7 @@ export class ClientRequest extends Writable {
     this.once('close', () => (this.#closeEmitted = true));
     const { native, headerValues } = parseOptions(options);
     this.#instance = componentInstance();
-    this.#native = callExport(() => this.#instance.ClientRequest.create(native));
+    this.#native = this.#call(() => this.#instance.ClientRequest.create(native));
     this.#totalMs = native.timeouts.totalMs || undefined;
     for (const [name, value] of headerValues) {
       this.#headerValues.set(name.toLowerCase(), value);
@@ -214,7 +214,9 @@ export class ClientRequest extends Writable {
       return error instanceof ComponentTrap ? undefined : callback(error as Error);
     }
     this.#wake();
-    if (this.chunkedEncoding) {
+    // A chunked request starts with its first write, a buffered one at `end()`. (Asked only
+    // when there is a total limit: it is a call into the component.)
+    if (this.#totalMs !== undefined && this.chunkedEncoding) {
       this.#startTotal();
     }
     if (accepted) {
