@@ -12,18 +12,24 @@ use anyhow::{Context, Result};
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
+/// The files under `components/`, each with the variable `src/lib.rs` reads its path from.
+const CLIENT_FILE: (&str, &str) = ("electron-net-client.wasm", "ELECTRON_NET_CLIENT");
+const SESSION_FILE: (&str, &str) = ("electron-net-session.wasm", "ELECTRON_NET_SESSION");
+const CREDENTIALS_FILE: (&str, &str) = (
+    "electron-net-credentials-decline.wasm",
+    "ELECTRON_NET_CREDENTIALS_DECLINE",
+);
+const STANDALONE_FILE: (&str, &str) = ("electron-net-standalone.wasm", "ELECTRON_NET_STANDALONE");
+const GATEWAY_FILE: (&str, &str) = ("fetch-gateway.wasm", "ELECTRON_NET_FETCH_GATEWAY");
+/// The example before the standalone component is plugged in (no variable: only wac reads it).
+const UNPLUGGED_GATEWAY: &str = "fetch-gateway-unplugged.wasm";
+
 /// The component crates and the file each becomes under `components/`.
 const CRATES: [(&str, &str); 4] = [
-    ("electron-net-guest", "electron-net-client.wasm"),
-    (
-        "electron-net-session-component",
-        "electron-net-session.wasm",
-    ),
-    (
-        "electron-net-credentials-decline",
-        "electron-net-credentials-decline.wasm",
-    ),
-    ("fetch-gateway", "fetch-gateway-unplugged.wasm"),
+    ("electron-net-guest", CLIENT_FILE.0),
+    ("electron-net-session-component", SESSION_FILE.0),
+    ("electron-net-credentials-decline", CREDENTIALS_FILE.0),
+    ("fetch-gateway", UNPLUGGED_GATEWAY),
 ];
 
 const TYPES: &str = "electron:net/types@0.1.0";
@@ -68,23 +74,19 @@ fn main() -> Result<()> {
         fs::copy(&from, out.join(file)).with_context(|| format!("copying {}", from.display()))?;
     }
 
-    let standalone = out.join("electron-net-standalone.wasm");
+    let standalone = out.join(STANDALONE_FILE.0);
     fs::write(&standalone, compose_standalone(&out)?)?;
-    let gateway = out.join("fetch-gateway.wasm");
     fs::write(
-        &gateway,
-        plug(&out.join("fetch-gateway-unplugged.wasm"), &standalone)?,
+        out.join(GATEWAY_FILE.0),
+        plug(&out.join(UNPLUGGED_GATEWAY), &standalone)?,
     )?;
 
-    for (var, file) in [
-        ("ELECTRON_NET_CLIENT", "electron-net-client.wasm"),
-        ("ELECTRON_NET_SESSION", "electron-net-session.wasm"),
-        (
-            "ELECTRON_NET_CREDENTIALS_DECLINE",
-            "electron-net-credentials-decline.wasm",
-        ),
-        ("ELECTRON_NET_STANDALONE", "electron-net-standalone.wasm"),
-        ("ELECTRON_NET_FETCH_GATEWAY", "fetch-gateway.wasm"),
+    for (file, var) in [
+        CLIENT_FILE,
+        SESSION_FILE,
+        CREDENTIALS_FILE,
+        STANDALONE_FILE,
+        GATEWAY_FILE,
     ] {
         println!("cargo:rustc-env={var}={}", out.join(file).display());
     }
@@ -142,12 +144,16 @@ fn build(root: &Path, target_dir: &Path) -> Result<PathBuf> {
 /// clocks, streams, ...) becomes an import of the whole.
 fn compose_standalone(dir: &Path) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
-    let client = register(&mut graph, "electron-net:client", &dir.join(CRATES[0].1))?;
-    let session = register(&mut graph, "electron-net:session", &dir.join(CRATES[1].1))?;
+    let client = register(&mut graph, "electron-net:client", &dir.join(CLIENT_FILE.0))?;
+    let session = register(
+        &mut graph,
+        "electron-net:session",
+        &dir.join(SESSION_FILE.0),
+    )?;
     let credentials = register(
         &mut graph,
         "electron-net:credentials",
-        &dir.join(CRATES[2].1),
+        &dir.join(CREDENTIALS_FILE.0),
     )?;
 
     // The session provider defines the shared types for everyone (see its world).
