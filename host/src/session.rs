@@ -156,10 +156,22 @@ impl Sessions {
         }
     }
 
-    /// The last failure to write the store, if any. Writing never fails a request: the change
-    /// stays in memory, and a later write that succeeds does not bring back the lost one.
+    /// The last failure to read or write the store, if any. Writing never fails a request: a
+    /// change that could not be written stays in memory and is written first by the next
+    /// write, or by [`Sessions::flush_store`], which says whether everything is on disk.
     pub fn persistence_error(&self) -> Option<String> {
         self.store.as_ref().and_then(|store| store.last_error())
+    }
+
+    /// Electron's `cookies.flushStore()`: writes every change still waiting (kept after a
+    /// failed write, for example when another process held the database past the 5 s busy
+    /// timeout). `Ok` means every change made so far is on disk; without a data directory there
+    /// is nothing to write.
+    pub fn flush_store(&self) -> Result<(), Error> {
+        match &self.store {
+            Some(store) => store.flush().map_err(|error| Error::storage(Box::new(error))),
+            None => Ok(()),
+        }
     }
 }
 

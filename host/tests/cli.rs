@@ -274,3 +274,69 @@ fn cookies_subcommand_sets_lists_and_removes() {
     assert!(listed.stdout.is_empty());
     let _ = std::fs::remove_dir_all(data);
 }
+
+/// Two processes on one data directory: this test's `Sessions` stays open while `electron-net`
+/// processes read and write the same `persist:` partition.
+#[test]
+fn a_running_process_and_the_cli_see_each_others_committed_cookies() {
+    use electron_net_host::{CookieDetails, CookieFilter, Sessions};
+
+    let dir = temp_dir("two-processes");
+    let data = dir.to_str().unwrap();
+    let sessions = Sessions::with_data_dir(&dir).unwrap();
+    let cookies = sessions.cookies("persist:shared");
+    cookies
+        .set(&CookieDetails {
+            url: "https://a.test/".into(),
+            name: Some("ours".into()),
+            value: Some("1".into()),
+            expiration_date: Some(4_102_444_800.0),
+            ..CookieDetails::default()
+        })
+        .unwrap();
+    let list = || {
+        let listed = electron_net(&[
+            "cookies",
+            "list",
+            "--partition",
+            "persist:shared",
+            "--data-dir",
+            data,
+        ]);
+        assert!(listed.status.success());
+        String::from_utf8_lossy(&listed.stdout).into_owned()
+    };
+    assert!(list().starts_with("ours=1; domain=a.test"), "{}", list());
+
+    let set = electron_net(&[
+        "cookies",
+        "set",
+        "--url",
+        "https://a.test/",
+        "--name",
+        "theirs",
+        "--value",
+        "2",
+        "--expires",
+        "4102444800",
+        "--partition",
+        "persist:shared",
+        "--data-dir",
+        data,
+    ]);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let names: Vec<String> = cookies
+        .get(&CookieFilter::default())
+        .into_iter()
+        .map(|cookie| cookie.name)
+        .collect();
+    assert_eq!(names, ["ours", "theirs"]);
+
+    // A removal in this process reaches the next one too.
+    cookies.remove("https://a.test/", "ours");
+    assert!(list().starts_with("theirs=2;"), "{}", list());
+    assert_eq!(list().lines().count(), 1);
+    assert_eq!(sessions.persistence_error(), None);
+    drop(sessions);
+    let _ = std::fs::remove_dir_all(dir);
+}

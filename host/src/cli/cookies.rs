@@ -136,13 +136,15 @@ pub fn run(args: CookiesArgs) -> ExitCode {
         }
         Action::Remove { url, name } => cookies.remove(&url, &name),
     }
-    match sessions.persistence_error() {
-        Some(error) => {
-            eprintln!("electron-net: {error}");
-            ExitCode::from(EXIT_FAILED)
-        }
-        None => ExitCode::SUCCESS,
+    // The process ends here: a write kept after a failure gets its last chance now.
+    if let Err(error) = sessions.flush_store() {
+        eprintln!("electron-net: {error}");
+        return ExitCode::from(EXIT_FAILED);
     }
+    if let Some(warning) = sessions.persistence_error() {
+        eprintln!("electron-net: warning: {warning}");
+    }
+    ExitCode::SUCCESS
 }
 
 fn same_site_from(name: &str) -> SameSite {

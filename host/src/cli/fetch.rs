@@ -328,8 +328,14 @@ async fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
     .await;
     progress.finish();
     result?;
-    if let Some(error) = sessions.and_then(|sessions| sessions.persistence_error()) {
-        eprintln!("electron-net: warning: the session could not be saved: {error}");
+    if let Some(sessions) = sessions {
+        // The process ends after this request: a write kept after a failure gets its last
+        // chance now.
+        if let Err(error) = sessions.flush_store() {
+            eprintln!("electron-net: warning: the session could not be saved: {error}");
+        } else if let Some(warning) = sessions.persistence_error() {
+            eprintln!("electron-net: warning: {warning}");
+        }
     }
 
     Ok(outcome(

@@ -6,12 +6,18 @@
 //! transaction. SQLite's atomic commit then guarantees that after a crash, `kill -9` or power
 //! loss the file holds exactly the batches whose commit returned, never part of one.
 //!
+//! A batch that cannot be written (another process held the write lock past the busy timeout,
+//! the disk is full) is kept and written first by the next commit, load or
+//! [`SqliteStore::flush`], so a failure delays a write and is reported, but loses nothing
+//! unless [`MAX_PENDING`] batches pile up behind a store that never recovers.
+//!
 //! Trust: the file is read back as plain values and handed to the jar's `restore`, which checks
 //! every cookie as if a server had just set it (public suffix, host-only host = domain, domain
 //! covers the host that set it, prefixes, sizes, control characters) and every credential's
 //! directory against its origin. Refused rows are deleted by the first commit after loading.
 //! Rows SQLite cannot even convert (wrong column types) are skipped.
 
+use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,6 +37,12 @@ pub(crate) const FILE_NAME: &str = "sessions.sqlite3";
 const PERSIST_PREFIX: &str = "persist:";
 /// `PRAGMA user_version` of the schema below.
 const SCHEMA_VERSION: i32 = 1;
+/// How long a write waits for another process's write lock before it is kept for later.
+/// (Short in unit tests, which hold the lock on purpose.)
+const BUSY_TIMEOUT: Duration = Duration::from_millis(if cfg!(test) { 100 } else { 5000 });
+/// Unwritten batches kept for a store that keeps failing; beyond this the oldest are dropped
+/// (and [`SqliteStore::last_error`] says so) rather than grow memory without bound.
+const MAX_PENDING: usize = 4096;
 
 const SCHEMA: &str = "
     CREATE TABLE cookies (
@@ -69,6 +81,9 @@ pub(crate) struct SqliteStore {
     path: PathBuf,
     connection: Mutex<Connection>,
     last_error: Mutex<Option<String>>,
+    /// Batches not yet written, oldest first (each with its partition). Locked after
+    /// `connection`.
+    pending: Mutex<VecDeque<(String, Vec<Change>)>>,
     /// The last `data_version` read.
     version: AtomicU64,
 }
@@ -97,6 +112,7 @@ impl SqliteStore {
             path,
             connection: Mutex::new(connection),
             last_error: Mutex::new(warning),
+            pending: Mutex::default(),
             version: AtomicU64::new(0),
         })
     }
@@ -109,6 +125,62 @@ impl SqliteStore {
     fn fail(&self, what: &str, error: &rusqlite::Error) {
         *lock(&self.last_error) = Some(format!("{what} {}: {error}", self.path.display()));
     }
+
+    /// Writes every batch still pending; the error is the one that keeps them pending.
+    pub(crate) fn flush(&self) -> Result<(), rusqlite::Error> {
+        let mut connection = lock(&self.connection);
+        self.write_pending(&mut connection)
+    }
+
+    /// Like [`SqliteStore::flush`] without waiting for a busy lock: reads call it, and a read
+    /// must not stall a request for the busy timeout. Whether nothing is pending afterwards.
+    fn try_flush(&self, connection: &mut Connection) -> bool {
+        if lock(&self.pending).is_empty() {
+            return true;
+        }
+        let written = connection
+            .busy_timeout(Duration::ZERO)
+            .and_then(|()| self.write_pending(connection));
+        let _ = connection.busy_timeout(BUSY_TIMEOUT);
+        written.is_ok()
+    }
+
+    /// Writes the pending batches in one transaction, in order, or keeps them all.
+    fn write_pending(&self, connection: &mut Connection) -> Result<(), rusqlite::Error> {
+        let mut pending = lock(&self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let written = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .and_then(|transaction| {
+                for (partition, changes) in pending.iter() {
+                    for change in changes {
+                        write_change(&transaction, partition, change)?;
+                    }
+                }
+                transaction.commit()
+            });
+        match written {
+            Ok(()) => {
+                pending.clear();
+                Ok(())
+            }
+            Err(error) => {
+                let dropped = pending.len().saturating_sub(MAX_PENDING);
+                pending.drain(..dropped);
+                if dropped > 0 {
+                    *lock(&self.last_error) = Some(format!(
+                        "writing {}: {error}; {dropped} unwritten changes were dropped",
+                        self.path.display()
+                    ));
+                } else {
+                    self.fail("writing (kept for the next write)", &error);
+                }
+                Err(error)
+            }
+        }
+    }
 }
 
 /// Opens the database with the store's settings, creating the schema in a new one, and checks
@@ -117,7 +189,7 @@ fn open_database(path: &Path) -> Result<Connection, BoxError> {
     create_private_file(path)?;
     let mut connection = Connection::open(path)?;
     // Another process using the same directory holds the write lock only briefly.
-    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
     // WAL keeps readers and the writer apart; a file system without shared memory keeps
     // the rollback journal, which is just as atomic.
     let _mode: String =
@@ -210,7 +282,9 @@ impl Persistence for SqliteStore {
     }
 
     fn load(&self, partition: &str) -> Snapshot {
-        let connection = lock(&self.connection);
+        let mut connection = lock(&self.connection);
+        // What this store wrote comes back too, also a batch that failed before.
+        self.try_flush(&mut connection);
         read_partition(&connection, partition).unwrap_or_else(|error| {
             self.fail("reading", &error);
             Snapshot::default()
@@ -219,23 +293,19 @@ impl Persistence for SqliteStore {
 
     fn commit(&self, partition: &str, changes: Vec<Change>) {
         let mut connection = lock(&self.connection);
-        let written = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .and_then(|transaction| {
-                for change in &changes {
-                    write_change(&transaction, partition, change)?;
-                }
-                transaction.commit()
-            });
-        if let Err(error) = written {
-            self.fail("writing", &error);
-        }
+        lock(&self.pending).push_back((partition.to_owned(), changes));
+        let _ = self.write_pending(&mut connection);
     }
 
     /// SQLite's `data_version`, which changes when another connection (another process, or
     /// another `Sessions` on the same directory) commits, and never for this one's own commits.
     fn version(&self) -> u64 {
-        let connection = lock(&self.connection);
+        let mut connection = lock(&self.connection);
+        // A reload would show the disk without this store's unwritten changes: while some
+        // are pending, keep the partition as it is in memory.
+        if !self.try_flush(&mut connection) {
+            return self.version.load(Ordering::Relaxed);
+        }
         match connection.pragma_query_value(None, "data_version", |row| row.get::<_, i64>(0)) {
             Ok(version) => {
                 let version = version.unsigned_abs();
@@ -605,6 +675,57 @@ mod tests {
         );
         assert_eq!(first.persistence_error(), None);
         assert_eq!(second.persistence_error(), None);
+    }
+
+    #[test]
+    fn a_write_blocked_by_another_writer_is_kept_reported_and_written_later() {
+        let dir = TempDir::new();
+        let sessions = Sessions::with_data_dir(&dir.0).unwrap();
+        let ctx = context("https://a.test/");
+        let header = |sessions: &Sessions| sessions.cookie_header("persist:main", &ctx);
+        sessions.store_cookies("persist:main", &ctx, &lines(&["first=1; Max-Age=3600"]));
+        // Another process takes the write lock and keeps it past the busy timeout.
+        let other = Connection::open(dir.0.join(FILE_NAME)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        sessions.store_cookies("persist:main", &ctx, &lines(&["blocked=2; Max-Age=3600"]));
+        let error = sessions.persistence_error().expect("the failed write is reported");
+        assert!(error.contains("locked"), "{error}");
+        let flushed = sessions.flush_store().unwrap_err().to_string();
+        assert!(flushed.contains("locked"), "{flushed}");
+        // Nothing is lost in memory meanwhile, and reading does not wait for the lock.
+        let started = std::time::Instant::now();
+        assert_eq!(header(&sessions).as_deref(), Some("first=1; blocked=2"));
+        assert!(started.elapsed() < BUSY_TIMEOUT);
+        other.execute_batch("COMMIT").unwrap();
+        // The next write takes the kept one with it.
+        sessions.store_cookies("persist:main", &ctx, &lines(&["third=3; Max-Age=3600"]));
+        sessions.flush_store().unwrap();
+        drop(sessions);
+        let reopened = Sessions::with_data_dir(&dir.0).unwrap();
+        assert_eq!(
+            header(&reopened).as_deref(),
+            Some("first=1; blocked=2; third=3")
+        );
+    }
+
+    #[test]
+    fn flush_store_writes_what_a_failed_write_kept() {
+        let dir = TempDir::new();
+        let sessions = Sessions::with_data_dir(&dir.0).unwrap();
+        let ctx = context("https://a.test/");
+        let other = Connection::open(dir.0.join(FILE_NAME)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        sessions.store_cookies("persist:main", &ctx, &lines(&["kept=1; Max-Age=3600"]));
+        assert!(sessions.persistence_error().is_some());
+        other.execute_batch("COMMIT").unwrap();
+        sessions.flush_store().unwrap();
+        let on_disk: i64 = other
+            .query_row("SELECT count(*) FROM cookies WHERE name = 'kept'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(on_disk, 1);
+        assert!(Sessions::new().flush_store().is_ok());
     }
 
     #[test]
