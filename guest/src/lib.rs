@@ -2,8 +2,9 @@
 //!
 //! The modules split into pure decisions, unit-tested natively ([`options`], [`headers`],
 //! [`redirect`], [`fetch_metadata`], [`response`], [`auth`], [`error`]), the state machine that
-//! sequences them over wasi:http ([`request`]), and this file, which converts between the WIT
-//! types and the state machine's.
+//! sequences them over wasi:http ([`request`], one submodule per concern), the wasi:http
+//! boundary ([`wasi`]: the outgoing request, Chromium's names for wasi:http's errors), and this
+//! file, which converts between the WIT types and the state machine's.
 
 mod bindings;
 
@@ -17,6 +18,7 @@ mod properties;
 mod redirect;
 mod request;
 mod response;
+mod wasi;
 
 use std::cell::RefCell;
 
