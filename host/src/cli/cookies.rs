@@ -86,8 +86,11 @@ pub fn run(args: CookiesArgs) -> ExitCode {
     }
     let sessions = match super::fetch::data_dir(args.data_dir)
         .map_err(|failure| failure.to_string())
-        .and_then(|dir| Sessions::with_data_dir(dir).map_err(|error| error.to_string()))
-    {
+        .and_then(|dir| {
+            // `{:#}` prints the cause after the error, e.g. SQLite's reason.
+            Sessions::with_data_dir(dir)
+                .map_err(|error| format!("{:#}", anyhow::Error::from(error)))
+        }) {
         Ok(sessions) => sessions,
         Err(message) => {
             eprintln!("electron-net: {message}");
@@ -138,7 +141,7 @@ pub fn run(args: CookiesArgs) -> ExitCode {
     }
     // The process ends here: a write kept after a failure gets its last chance now.
     if let Err(error) = sessions.flush_store() {
-        eprintln!("electron-net: {error}");
+        eprintln!("electron-net: {:#}", anyhow::Error::from(error));
         return ExitCode::from(EXIT_FAILED);
     }
     if let Some(warning) = sessions.persistence_error() {

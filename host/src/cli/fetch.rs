@@ -332,7 +332,8 @@ async fn fetch(mut args: RequestArgs) -> Result<ExitCode, Failure> {
         // The process ends after this request: a write kept after a failure gets its last
         // chance now.
         if let Err(error) = sessions.flush_store() {
-            eprintln!("electron-net: warning: the session could not be saved: {error}");
+            let error = anyhow::Error::from(error);
+            eprintln!("electron-net: warning: the session could not be saved: {error:#}");
         } else if let Some(warning) = sessions.persistence_error() {
             eprintln!("electron-net: warning: {warning}");
         }

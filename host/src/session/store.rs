@@ -688,10 +688,13 @@ mod tests {
         let other = Connection::open(dir.0.join(FILE_NAME)).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         sessions.store_cookies("persist:main", &ctx, &lines(&["blocked=2; Max-Age=3600"]));
-        let error = sessions.persistence_error().expect("the failed write is reported");
+        let error = sessions
+            .persistence_error()
+            .expect("the failed write is reported");
         assert!(error.contains("locked"), "{error}");
-        let flushed = sessions.flush_store().unwrap_err().to_string();
-        assert!(flushed.contains("locked"), "{flushed}");
+        let flushed = sessions.flush_store().unwrap_err();
+        let cause = std::error::Error::source(&flushed).unwrap().to_string();
+        assert!(cause.contains("locked"), "{cause}");
         // Nothing is lost in memory meanwhile, and reading does not wait for the lock.
         let started = std::time::Instant::now();
         assert_eq!(header(&sessions).as_deref(), Some("first=1; blocked=2"));
@@ -720,9 +723,11 @@ mod tests {
         other.execute_batch("COMMIT").unwrap();
         sessions.flush_store().unwrap();
         let on_disk: i64 = other
-            .query_row("SELECT count(*) FROM cookies WHERE name = 'kept'", [], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM cookies WHERE name = 'kept'",
+                [],
+                |row| row.get(0),
+            )
             .unwrap();
         assert_eq!(on_disk, 1);
         assert!(Sessions::new().flush_store().is_ok());
