@@ -38,6 +38,7 @@ macro_rules! net_errors {
             ResponseHeadersMultipleLocation => "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",
             ContentLengthMismatch => "ERR_CONTENT_LENGTH_MISMATCH",
             IncompleteChunkedEncoding => "ERR_INCOMPLETE_CHUNKED_ENCODING",
+            ContentDecodingFailed => "ERR_CONTENT_DECODING_FAILED",
             InvalidHttpResponse => "ERR_INVALID_HTTP_RESPONSE",
             InvalidAuthCredentials => "ERR_INVALID_AUTH_CREDENTIALS",
             CacheMiss => "ERR_CACHE_MISS",

@@ -9,6 +9,7 @@
 mod bindings;
 
 mod auth;
+mod decode;
 mod error;
 mod fetch_metadata;
 mod headers;

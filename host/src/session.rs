@@ -169,7 +169,9 @@ impl Sessions {
     /// is nothing to write.
     pub fn flush_store(&self) -> Result<(), Error> {
         match &self.store {
-            Some(store) => store.flush().map_err(|error| Error::storage(Box::new(error))),
+            Some(store) => store
+                .flush()
+                .map_err(|error| Error::storage(Box::new(error))),
             None => Ok(()),
         }
     }

@@ -324,7 +324,11 @@ fn a_running_process_and_the_cli_see_each_others_committed_cookies() {
         "--data-dir",
         data,
     ]);
-    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
     let names: Vec<String> = cookies
         .get(&CookieFilter::default())
         .into_iter()

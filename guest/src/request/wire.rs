@@ -8,6 +8,7 @@ use super::Request;
 use super::login::SentAuth;
 use crate::auth;
 use crate::bindings::electron::net::session;
+use crate::decode;
 use crate::error::{Error, NetError};
 use crate::fetch_metadata;
 use crate::headers::{self, HeaderList};
@@ -45,6 +46,11 @@ impl Request {
             let agent = session::user_agent(&partition)
                 .unwrap_or_else(|| concat!("electron-net/", env!("CARGO_PKG_VERSION")).into());
             wire.set_trusted("User-Agent", &agent);
+        }
+        if !wire.contains("accept-encoding") {
+            // download.rs decodes what comes back, also under a user-set Accept-Encoding.
+            let secure = self.url.scheme() == "https";
+            wire.set_trusted("Accept-Encoding", decode::accept_encoding(secure));
         }
         for (name, value) in self.options.cache.request_headers() {
             if !wire.contains(name) {

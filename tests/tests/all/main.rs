@@ -4,6 +4,7 @@
 mod composition;
 mod cookies;
 mod credential_origins;
+mod decoding;
 mod events;
 mod faults;
 mod fetch_metadata;

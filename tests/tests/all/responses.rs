@@ -322,27 +322,3 @@ fn a_reader_pausing_longer_than_the_between_bytes_limit_is_not_timed_out() {
     assert_eq!(error_message(&events), None);
     assert_eq!(body(&events), b"firstlater");
 }
-
-/// Checklist F29: the component decodes no `Content-Encoding` (yet), so a compressed body, bomb
-/// or not, arrives as the bytes the server sent, and nothing asks for compression.
-#[test]
-fn a_compressed_body_arrives_as_sent_and_nothing_asks_for_compression() {
-    // "hello" gzipped (RFC 1952), byte for byte.
-    const GZIP: [u8; 25] = [
-        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9,
-        0x07, 0x00, 0x86, 0xa6, 0x10, 0x36, 0x05, 0x00, 0x00, 0x00,
-    ];
-    let server = Server::start(|_, conn| {
-        conn.respond(200, &[("Content-Encoding", "gzip")], GZIP);
-        After::KeepAlive
-    });
-    let events = get(&client(), &server.url("/"));
-    assert_eq!(body(&events), GZIP);
-    let head = response(&events).unwrap();
-    assert!(
-        head.headers
-            .iter()
-            .any(|h| h.name == "content-encoding" && h.values == ["gzip"])
-    );
-    assert_eq!(server.received()[0].header("accept-encoding"), None);
-}

@@ -95,6 +95,12 @@ fn a_certificate_from_an_added_ca_is_trusted() {
     let events = get(&trusting_client(), &server.url("/"));
     assert_eq!(response(&events).map(|head| head.status_code), Some(200));
     assert_eq!(body(&events), b"secure");
+    // Over https Chromium also asks for br and zstd.
+    let received = server.received.lock().unwrap()[0].clone();
+    assert_eq!(
+        received.header("accept-encoding"),
+        Some("gzip, deflate, br, zstd")
+    );
 }
 
 #[test]
